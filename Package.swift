@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout (see README "Where things live"):
+//   Sources/Sluice          core library: model, expressions, DSL, plan, compiler, operators, runtime
+//   connectors/files        file/stdin/stdout sources and sinks (CSV, NDJSON)
+//   pipelines               example pipelines registered by name (sensor-features, ...)
+//   Sources/SluiceWorkload  the canonical benchmark workload: generator and checksum
+//   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
+//   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
+// The core library depends on nothing but the Swift toolchain, so tests build fast.
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Sluice", targets: ["Sluice"]),
+        .library(name: "SluiceFiles", targets: ["SluiceFiles"]),
+        .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
+        .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "Sluice", path: "Sources/Sluice"),
+        .target(name: "SluiceFiles", dependencies: ["Sluice"], path: "connectors/files"),
+        .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
+        .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
+        // The command-line verbs as a library, so a user's own package can ship
+        // its pipelines in a binary with the same verbs (see README).
+        .target(
+            name: "SluiceCLI",
+            dependencies: [
+                "Sluice", "SluiceFiles", "SluiceWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/SluiceCLI"
+        ),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI", "SluicePipelines"], path: "Sources/sluice"),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice"], path: "Tests/SluiceTests"),
+        .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
+        .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines"], path: "Tests/SluicePipelinesTests"),
+        .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceWorkload"], path: "Tests/SluiceCLITests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,170 @@
+/// Interns key values (byte strings) to dense `Int32` ids: 0, 1, 2, ...
+///
+/// Decoders intern each grouping-key value once per record, so stateful
+/// operators index flat arrays by id instead of hashing strings. This is an
+/// open-addressing table over raw bytes; keys of at most 8 bytes (the common
+/// case: sensor ids, country codes) hash and compare as one machine word.
+/// Seeded `String` hashing and UTF-8 validation per row cost about 1.7× the
+/// whole pipeline, which is why this is not a `Dictionary<String, Int32>`.
+///
+/// Ids are stable for the lifetime of the dictionary; bytes are kept so the
+/// window operator can write the key back out.
+public final class KeyDictionary: @unchecked Sendable {
+    // Safe: owned by a single pipeline run; the decoder and the operators that
+    // read it run on the same thread (or are handed the run in sequence).
+    @usableFromInline var slots: UnsafeMutablePointer<Int32>  // -1 = empty
+    @usableFromInline var slotMask: Int
+    @usableFromInline var words: UnsafeMutablePointer<UInt64>  // per id: first 8 bytes, zero-padded
+    @usableFromInline var lengths: UnsafeMutablePointer<Int32>  // per id
+    @usableFromInline var offsets: UnsafeMutablePointer<Int>  // per id, into bytes (for keys > 8 bytes, and output)
+    @usableFromInline var idCapacity: Int
+    @usableFromInline var bytes: ByteArena
+    public private(set) var count: Int = 0
+
+    public init(expectedKeys: Int = 1024) {
+        var slotCount = 16
+        while slotCount < expectedKeys * 2 { slotCount <<= 1 }
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: -1, count: slotCount)
+        slotMask = slotCount - 1
+        idCapacity = max(16, expectedKeys)
+        words = .allocate(capacity: idCapacity)
+        lengths = .allocate(capacity: idCapacity)
+        offsets = .allocate(capacity: idCapacity)
+        bytes = ByteArena(capacity: idCapacity * 8)
+    }
+
+    deinit {
+        slots.deallocate()
+        words.deallocate()
+        lengths.deallocate()
+        offsets.deallocate()
+    }
+
+    /// The id of the key `p[0..<length]`, adding it if new.
+    /// `readable` is how many bytes from `p` may be read without leaving the
+    /// buffer; with 8 or more, short keys are loaded as one word.
+    @inlinable
+    public func intern(_ p: UnsafePointer<UInt8>, _ length: Int, readable: Int) -> Int32 {
+        var word: UInt64
+        if length <= 8 {
+            if readable >= 8 {
+                word = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+                if length < 8 { word &= (UInt64(1) &<< UInt64(length &* 8)) &- 1 }
+            } else {
+                word = 0
+                for i in 0..<length { word |= UInt64(p[i]) &<< UInt64(i &* 8) }
+            }
+            var h = (word ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h &>> 29
+            var slot = Int(truncatingIfNeeded: h) & slotMask
+            while true {
+                let id = slots[slot]
+                if id < 0 { return insert(p, length, word: word, slot: slot) }
+                if words[Int(id)] == word && lengths[Int(id)] == Int32(truncatingIfNeeded: length) { return id }
+                slot = (slot &+ 1) & slotMask
+            }
+        }
+        return internLong(p, length)
+    }
+
+    @usableFromInline
+    func internLong(_ p: UnsafePointer<UInt8>, _ length: Int) -> Int32 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(length)
+        var first: UInt64 = 0
+        for i in 0..<length {
+            h = (h ^ UInt64(p[i])) &* 0x100_0000_01B3
+            if i < 8 { first |= UInt64(p[i]) &<< UInt64(i &* 8) }
+        }
+        h ^= h &>> 29
+        var slot = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let id = slots[slot]
+            if id < 0 { return insert(p, length, word: first, slot: slot) }
+            let i = Int(id)
+            if words[i] == first && lengths[i] == Int32(truncatingIfNeeded: length)
+                && memcmpEqual(bytes.base + offsets[i], p, length) {
+                return id
+            }
+            slot = (slot &+ 1) & slotMask
+        }
+    }
+
+    @usableFromInline
+    func insert(_ p: UnsafePointer<UInt8>, _ length: Int, word: UInt64, slot: Int) -> Int32 {
+        precondition(count < Int(Int32.max), "more than 2^31 distinct keys")
+        if count == idCapacity { growIDs() }
+        let id = count
+        words[id] = word
+        lengths[id] = Int32(truncatingIfNeeded: length)
+        offsets[id] = Int(bytes.append(p, length).offset)
+        slots[slot] = Int32(truncatingIfNeeded: id)
+        count += 1
+        if count * 2 > slotMask + 1 { rehash() }
+        return Int32(truncatingIfNeeded: id)
+    }
+
+    /// Interns a Swift string (slow path: tests, lookup tables).
+    public func intern(_ key: String) -> Int32 {
+        var s = key
+        return s.withUTF8 { buf in
+            let p = buf.baseAddress ?? UnsafePointer(bytes.base)
+            return intern(p, buf.count, readable: 0)
+        }
+    }
+
+    /// The bytes of key `id`.
+    public func keyBytes(_ id: Int32) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: bytes.base + offsets[Int(id)], count: Int(lengths[Int(id)]))
+    }
+
+    public func key(_ id: Int32) -> String {
+        String(decoding: keyBytes(id), as: UTF8.self)
+    }
+
+    private func growIDs() {
+        let newCapacity = idCapacity * 2
+        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
+            p.moveInitialize(from: old, count: count)
+            old.deallocate()
+            return p
+        }
+        words = grown(words)
+        lengths = grown(lengths)
+        offsets = grown(offsets)
+        idCapacity = newCapacity
+    }
+
+    private func rehash() {
+        let newCount = (slotMask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: newCount)
+        slots.initialize(repeating: -1, count: newCount)
+        slotMask = newCount - 1
+        for id in 0..<count {
+            let h: UInt64
+            let length = Int(lengths[id])
+            if length <= 8 {
+                var x = (words[id] ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+                x ^= x &>> 29
+                h = x
+            } else {
+                var x: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(length)
+                let p = bytes.base + offsets[id]
+                for i in 0..<length { x = (x ^ UInt64(p[i])) &* 0x100_0000_01B3 }
+                x ^= x &>> 29
+                h = x
+            }
+            var slot = Int(truncatingIfNeeded: h) & slotMask
+            while slots[slot] >= 0 { slot = (slot &+ 1) & slotMask }
+            slots[slot] = Int32(truncatingIfNeeded: id)
+        }
+    }
+}
+
+@usableFromInline
+func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    for i in 0..<n where a[i] != b[i] { return false }
+    return true
+}

@@ -1,0 +1,32 @@
+extension PhysicalPlan {
+    /// A readable description of the physical plan: stages, the operators fused
+    /// into each, keys, dictionary encoding and state. Stable text (golden-tested).
+    public func explain() -> String {
+        var lines: [String] = []
+        lines.append("pipeline \(spec.name)")
+        if let summary = spec.summary { lines.append("  \(summary)") }
+        let input = spec.schema.fields.map { f in
+            "\(f.name): \(f.type)\(dictionaries[f.name] != nil ? " (dictionary-encoded key)" : "")"
+        }
+        lines.append("input: " + input.joined(separator: ", "))
+        lines.append("micro-batch: \(batchSize) rows, columnar, selection vector")
+        for (i, stage) in stages.enumerated() {
+            lines.append("")
+            let fusedText = stage.fusedSteps.isEmpty ? "pass-through" : stage.fusedSteps.joined(separator: " -> ")
+            lines.append("stage \(i + 1): \(i == 0 ? "source" : "stage \(i) output") -> [\(fusedText)]\(stage.operators.count > 1 ? " (fused: one pass per batch)" : "")")
+            for (j, op) in stage.operators.enumerated() {
+                lines.append("  \(j + 1). \(op.explanation)")
+            }
+            if let terminal = stage.terminal {
+                lines.append("  => \(terminal.explanation)")
+                if let w = terminal as? WindowAggregateOperator {
+                    let keys = w.keyFields.map { $0.decoderEncoded ? "\($0.name) (dictionary ids)" : "\($0.name) (interned by the window)" }
+                    lines.append("     state: flat accumulators per open window x key id; keys: \(keys.joined(separator: ", ")); watermark = max event time, zero allowed lateness; late events -> dead letters")
+                }
+            }
+        }
+        lines.append("")
+        lines.append("output: " + outputSchema.fields.map(\.description).joined(separator: ", "))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

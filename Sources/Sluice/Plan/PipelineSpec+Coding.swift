@@ -1,0 +1,140 @@
+// The readable spec form of steps and rules: each is a one-key object.
+
+extension Step: Codable {
+    private static let keys = ["clean", "normalize", "derive", "select", "window"]
+
+    private struct DeriveBody: Codable { var name: String; var expr: Expr }
+
+    public init(from decoder: any Decoder) throws {
+        let (c, key) = try decoder.singleKey(known: Self.keys, what: "step")
+        let k = AnyCodingKey(key)
+        switch key {
+        case "clean": self = .clean(try c.decode([CleanRule].self, forKey: k))
+        case "normalize": self = .normalize(try c.decode([NormalizeRule].self, forKey: k))
+        case "derive":
+            let body = try c.decode(DeriveBody.self, forKey: k)
+            self = .derive(name: body.name, expr: body.expr)
+        case "select": self = .select(try c.decode([String].self, forKey: k))
+        default: self = .window(try c.decode(WindowSpec.self, forKey: k))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        switch self {
+        case .clean(let rules): try c.encode(rules, forKey: AnyCodingKey("clean"))
+        case .normalize(let rules): try c.encode(rules, forKey: AnyCodingKey("normalize"))
+        case .derive(let name, let expr): try c.encode(DeriveBody(name: name, expr: expr), forKey: AnyCodingKey("derive"))
+        case .select(let fields): try c.encode(fields, forKey: AnyCodingKey("select"))
+        case .window(let spec): try c.encode(spec, forKey: AnyCodingKey("window"))
+        }
+    }
+}
+
+extension CleanRule: Codable {
+    private static let keys = ["require", "in_range", "drop", "keep", "coerce", "dedupe"]
+    private struct Range: Codable { var field: String; var min: Double; var max: Double; var allow_null: Bool? }
+    private struct Coerce: Codable { var field: String; var to: DataType }
+    private struct Dedupe: Codable { var on: [String]; var capacity: Int? }
+
+    public init(from decoder: any Decoder) throws {
+        let (c, key) = try decoder.singleKey(known: Self.keys, what: "clean rule")
+        let k = AnyCodingKey(key)
+        switch key {
+        case "require":
+            if let one = try? c.decode(String.self, forKey: k) {
+                self = .require([one])
+            } else {
+                self = .require(try c.decode([String].self, forKey: k))
+            }
+        case "in_range":
+            let r = try c.decode(Range.self, forKey: k)
+            self = .inRange(field: r.field, min: r.min, max: r.max, allowNull: r.allow_null ?? false)
+        case "drop": self = .drop(try c.decode(Expr.self, forKey: k))
+        case "keep": self = .keep(try c.decode(Expr.self, forKey: k))
+        case "coerce":
+            let r = try c.decode(Coerce.self, forKey: k)
+            self = .coerce(field: r.field, to: r.to)
+        default:
+            let r = try c.decode(Dedupe.self, forKey: k)
+            self = .dedupe(on: r.on, capacity: r.capacity ?? 1_000_000)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        switch self {
+        case .require(let fields): try c.encode(fields, forKey: AnyCodingKey("require"))
+        case .inRange(let f, let lo, let hi, let allowNull):
+            try c.encode(Range(field: f, min: lo, max: hi, allow_null: allowNull ? true : nil), forKey: AnyCodingKey("in_range"))
+        case .drop(let e): try c.encode(e, forKey: AnyCodingKey("drop"))
+        case .keep(let e): try c.encode(e, forKey: AnyCodingKey("keep"))
+        case .coerce(let f, let t): try c.encode(Coerce(field: f, to: t), forKey: AnyCodingKey("coerce"))
+        case .dedupe(let on, let capacity): try c.encode(Dedupe(on: on, capacity: capacity), forKey: AnyCodingKey("dedupe"))
+        }
+    }
+}
+
+extension NormalizeRule: Codable {
+    private static let keys = ["zscore", "minmax", "scale", "log", "clip"]
+    private struct Body: Codable {
+        var field: String
+        var mean: Double?, std: Double?, min: Double?, max: Double?, by: Double?, offset: Double?
+        var `as`: String?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let (c, key) = try decoder.singleKey(known: Self.keys, what: "normalize rule")
+        let k = AnyCodingKey(key)
+        let b = try c.decode(Body.self, forKey: k)
+        func need(_ v: Double?, _ name: String) throws -> Double {
+            guard let v else {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [k], debugDescription: "\(key) needs '\(name)'"))
+            }
+            return v
+        }
+        switch key {
+        case "zscore": self = .zScore(field: b.field, mean: try need(b.mean, "mean"), std: try need(b.std, "std"), as: b.as)
+        case "minmax": self = .minMax(field: b.field, min: try need(b.min, "min"), max: try need(b.max, "max"), as: b.as)
+        case "scale": self = .scale(field: b.field, by: try need(b.by, "by"), as: b.as)
+        case "log": self = .log(field: b.field, offset: b.offset ?? 0, as: b.as)
+        default: self = .clip(field: b.field, min: try need(b.min, "min"), max: try need(b.max, "max"), as: b.as)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        switch self {
+        case .zScore(let f, let mean, let std, let a): try c.encode(Body(field: f, mean: mean, std: std, as: a), forKey: AnyCodingKey("zscore"))
+        case .minMax(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: lo, max: hi, as: a), forKey: AnyCodingKey("minmax"))
+        case .scale(let f, let by, let a): try c.encode(Body(field: f, by: by, as: a), forKey: AnyCodingKey("scale"))
+        case .log(let f, let offset, let a): try c.encode(Body(field: f, offset: offset, as: a), forKey: AnyCodingKey("log"))
+        case .clip(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: lo, max: hi, as: a), forKey: AnyCodingKey("clip"))
+        }
+    }
+}
+
+extension WindowSpec: Codable {
+    private enum Keys: String, CodingKey { case tumbling, by, time, aggregates }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        guard let size = try c.decodeIfPresent(TimeSpan.self, forKey: .tumbling) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a window needs its kind and size, e.g. 'tumbling: 10s'"))
+        }
+        let by: [String]
+        if let one = try? c.decode(String.self, forKey: .by) { by = [one] } else { by = try c.decode([String].self, forKey: .by) }
+        self.init(kind: .tumbling(size), by: by, time: try c.decode(String.self, forKey: .time),
+                  aggregates: try c.decode([Aggregate].self, forKey: .aggregates))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        switch kind {
+        case .tumbling(let size): try c.encode(size, forKey: .tumbling)
+        }
+        try c.encode(by, forKey: .by)
+        try c.encode(time, forKey: .time)
+        try c.encode(aggregates, forKey: .aggregates)
+    }
+}

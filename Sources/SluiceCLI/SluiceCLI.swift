@@ -1,0 +1,56 @@
+import ArgumentParser
+import Sluice
+import Synchronization
+
+/// The `sluice` command-line verbs, as a library: a package that defines its
+/// own pipelines ships them in a binary with the same verbs:
+///
+/// ```swift
+/// import Sluice
+/// import SluiceCLI
+///
+/// @main struct MyPipelines {
+///     static func main() { SluiceCLI.main(registry: PipelineRegistry([myPipeline])) }
+/// }
+/// ```
+public enum SluiceCLI {
+    /// Parses the process arguments and runs the verb, with `registry` as the
+    /// pipelines known by name. Exits the process.
+    public static func main(registry: PipelineRegistry, arguments: [String]? = nil) -> Never {
+        CommandContext.registry.withLock { $0 = registry }
+        SluiceCommand.main(arguments)
+        exit(0)
+    }
+}
+
+/// Process-wide configuration set once by ``SluiceCLI/main(registry:arguments:)``
+/// before any command runs (ArgumentParser instantiates commands itself, so
+/// they cannot be handed the registry directly).
+enum CommandContext {
+    static let registry = Mutex(PipelineRegistry([]))
+    static var pipelines: PipelineRegistry { registry.withLock { $0 } }
+}
+
+struct SluiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Streaming data pipelines in Swift: run, explain and benchmark them.",
+        discussion: """
+        Pipelines are named (built into this binary: see `sluice list`) or loaded from a \
+        YAML/JSON spec with --spec. Input and output are CSV or NDJSON files, or stdin/stdout (-).
+        """,
+        subcommands: [RunCommand.self, ExplainCommand.self, ListCommand.self, SpecCommand.self, GenCommand.self, BenchCommand.self]
+    )
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func exit(_ code: Int32) -> Never { Glibc.exit(code) }
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    var s = text + "\n"
+    s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,4 @@
+import SluiceCLI
+import SluicePipelines
+
+SluiceCLI.main(registry: builtinPipelines)

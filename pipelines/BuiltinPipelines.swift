@@ -1,0 +1,4 @@
+import Sluice
+
+/// The example pipelines the `sluice` binary ships with.
+public let builtinPipelines = PipelineRegistry([sensorFeatures, requestLatency])
