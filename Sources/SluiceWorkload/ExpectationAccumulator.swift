@@ -17,18 +17,38 @@ struct ExpectationAccumulator {
     private var maximums = ExactSum()
 
     private var currentWindow: Int64?
-    private var groupCount: [Int]
-    private var groupSum: [ExactSum]
-    private var groupMin: [Double]
-    private var groupMax: [Double]
+    /// The current window's group of each sensor (count 0: no clean event yet).
+    private var groups: [Group]
+    /// Sensors with a group in the current window, in order of first event.
     private var touched: [Int] = []
 
+    private struct Group {
+        var count = 0
+        var sum = ExactSum()
+        var minimum = 0.0
+        var maximum = 0.0
+
+        mutating func add(_ tempZ: Double) {
+            if count == 0 {
+                minimum = tempZ
+                maximum = tempZ
+            } else {
+                if tempZ < minimum { minimum = tempZ }
+                if tempZ > maximum { maximum = tempZ }
+            }
+            count += 1
+            sum.add(tempZ)
+        }
+
+        /// Empties the group, keeping the sum's storage.
+        mutating func reset() {
+            count = 0
+            sum.reset()
+        }
+    }
+
     init() {
-        let n = Workload.sensorCount
-        groupCount = [Int](repeating: 0, count: n)
-        groupSum = [ExactSum](repeating: ExactSum(), count: n)
-        groupMin = [Double](repeating: 0, count: n)
-        groupMax = [Double](repeating: 0, count: n)
+        groups = [Group](repeating: Group(), count: Workload.sensorCount)
     }
 
     /// Accounts for the next event (events must arrive in timestamp order).
@@ -47,31 +67,20 @@ struct ExpectationAccumulator {
         let humN = event.humidity / 100.0
         features.add(tempZ * humN)
         let s = event.sensor
-        if groupCount[s] == 0 {
-            touched.append(s)
-            groupCount[s] = 1
-            groupSum[s].add(tempZ)
-            groupMin[s] = tempZ
-            groupMax[s] = tempZ
-        } else {
-            groupCount[s] += 1
-            groupSum[s].add(tempZ)
-            if tempZ < groupMin[s] { groupMin[s] = tempZ }
-            if tempZ > groupMax[s] { groupMax[s] = tempZ }
-        }
+        if groups[s].count == 0 { touched.append(s) }
+        groups[s].add(tempZ)
     }
 
     private mutating func flush(_ window: Int64) {
         let windowIndex = Int((window - Workload.firstTimestamp) / Workload.windowMilliseconds)
         for s in touched {
             rows += 1
-            totalCount += groupCount[s]
+            totalCount += groups[s].count
             windowSum += windowIndex
-            means.add(groupSum[s].value / Double(groupCount[s]))
-            minimums.add(groupMin[s])
-            maximums.add(groupMax[s])
-            groupCount[s] = 0
-            groupSum[s].reset()
+            means.add(groups[s].sum.value / Double(groups[s].count))
+            minimums.add(groups[s].minimum)
+            maximums.add(groups[s].maximum)
+            groups[s].reset()
         }
         touched.removeAll(keepingCapacity: true)
     }

@@ -107,7 +107,7 @@ public struct MersenneTwister: Sendable {
             let mt = buffer.baseAddress!
             @inline(__always) func mixed(_ upper: UInt32, _ lower: UInt32) -> UInt32 {
                 let y = (upper & 0x8000_0000) | (lower & 0x7fff_ffff)
-                return (y >> 1) ^ (0 &- (y & 1) & 0x9908_b0df)
+                return (y >> 1) ^ ((0 &- (y & 1)) & 0x9908_b0df)
             }
             var k = 0
             while k < n &- m {

@@ -19,8 +19,8 @@ public final class CSVDecoder: RecordDecoder {
     public var maxRecordBytes = 1 << 20
     public let hasHeader: Bool
     public let delimiter: UInt8
-    public private(set) var recordsRead: Int64 = 0
-    public private(set) var bytesConsumed: Int64 = 0
+    @exclusivity(unchecked) public private(set) var recordsRead: Int64 = 0
+    @exclusivity(unchecked) public private(set) var bytesConsumed: Int64 = 0
 
     /// What to do with each CSV column, by position.
     enum Target {
@@ -31,21 +31,55 @@ public final class CSVDecoder: RecordDecoder {
         case string(Int)
     }
 
+    /// A column position's destination as raw pointers, refreshed per `decode` call so the
+    /// per-field work touches no reference counts.
+    struct RawTarget {
+        var kind: UInt8 = 0  // 0 skip, 1 int64, 2 float64, 3 bool, 4 string
+        var values: UnsafeMutableRawPointer?
+        var validity: UnsafeMutablePointer<UInt8>?
+        var keyIDs: UnsafeMutablePointer<Int32>?
+        var dictionary: Unmanaged<KeyDictionary>?
+    }
+
     private var schema = Schema([])
     private var targets: [Target] = []
+    private var rawTargets = UnsafeMutablePointer<RawTarget>.allocate(capacity: 1)
+    /// Physical lines consumed, header and blank lines included: the position reported in dead letters.
+    @exclusivity(unchecked) private var linesRead: Int64 = 0
     private var columnNames: [String] = []
     private var expectedColumns = 0
-    private var headerPending: Bool
-    private var skippingOversized = false
+    @exclusivity(unchecked) private var headerPending: Bool
+    @exclusivity(unchecked) private var skippingOversized = false
     private var malformedReason = 0, invalidReason = 0, tooLongReason = 0
     private var reasonsRegistered = false
     /// Scratch for unquoting fields.
-    private var unquoted = [UInt8]()
+    @exclusivity(unchecked) private var unquoted = [UInt8]()
 
     public init(hasHeader: Bool = true, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.hasHeader = hasHeader
         self.delimiter = delimiter
         self.headerPending = hasHeader
+    }
+
+    deinit { rawTargets.deallocate() }
+
+    private func bindTargets(_ batch: Batch) {
+        for (i, t) in targets.enumerated() {
+            var raw = RawTarget()
+            let c: Column
+            switch t {
+            case .skip: rawTargets[i] = raw; continue
+            case .int64(let slot): raw.kind = 1; c = batch.columns[slot]
+            case .float64(let slot): raw.kind = 2; c = batch.columns[slot]
+            case .bool(let slot): raw.kind = 3; c = batch.columns[slot]
+            case .string(let slot): raw.kind = 4; c = batch.columns[slot]
+            }
+            raw.values = c.values
+            raw.validity = c.validity
+            raw.keyIDs = c.keyIDs
+            raw.dictionary = c.dictionary.map { Unmanaged.passUnretained($0) }
+            rawTargets[i] = raw
+        }
     }
 
     public func open(schema: Schema) throws {
@@ -64,6 +98,9 @@ public final class CSVDecoder: RecordDecoder {
         }
         columnNames = columns
         expectedColumns = columns.count
+        rawTargets.deallocate()
+        rawTargets = .allocate(capacity: max(1, columns.count))
+        rawTargets.initialize(repeating: RawTarget(), count: max(1, columns.count))
         targets = columns.map { name in
             guard let slot = schema.index(of: name) else { return .skip }
             switch schema.fields[slot].type {
@@ -87,6 +124,7 @@ public final class CSVDecoder: RecordDecoder {
         registerReasons(deadLetters)
         let end = bytes + count
         var p = bytes
+        if !headerPending { bindTargets(batch) }
         let base = UnsafePointer<UInt8>(batch.recordBytes?.assumingMemoryBound(to: UInt8.self)) ?? bytes
 
         while p < end {
@@ -115,8 +153,9 @@ public final class CSVDecoder: RecordDecoder {
             } else if end - p > maxRecordBytes {
                 lineEnd = p + maxRecordBytes
                 next = lineEnd
-                try rejectTooLong(p, deadLetters: deadLetters)
+                linesRead += 1
                 recordsRead += 1
+                try rejectTooLong(p, deadLetters: deadLetters)
                 bytesConsumed += Int64(maxRecordBytes)
                 p = next
                 skippingOversized = true
@@ -136,8 +175,9 @@ public final class CSVDecoder: RecordDecoder {
                     next = n
                 case .needMore:
                     if end - p > maxRecordBytes {
-                        try rejectTooLong(p, deadLetters: deadLetters)
+                        linesRead += 1
                         recordsRead += 1
+                        try rejectTooLong(p, deadLetters: deadLetters)
                         bytesConsumed += Int64(end - p)
                         return count
                     }
@@ -146,7 +186,7 @@ public final class CSVDecoder: RecordDecoder {
             }
             let recordStart = p
             let recordOffset = bytesConsumed
-            recordsRead += 1
+            linesRead += 1
             bytesConsumed += Int64(next - p)
             p = next
             var contentEnd = lineEnd
@@ -156,15 +196,17 @@ public final class CSVDecoder: RecordDecoder {
             if headerPending {
                 headerPending = false
                 try configure(columns: splitHeader(recordStart, contentEnd))
+                bindTargets(batch)
                 continue
             }
+            recordsRead += 1
             try decodeRecord(recordStart, contentEnd, recordOffset: recordOffset, base: base, batch: batch, deadLetters: deadLetters, bufferEnd: end)
         }
         return p - bytes
     }
 
     private func rejectTooLong(_ p: UnsafePointer<UInt8>, deadLetters: DeadLetters) throws {
-        try deadLetters.reject(source: sourceName, record: recordsRead + 1, offset: bytesConsumed,
+        try deadLetters.reject(source: sourceName, record: linesRead, offset: bytesConsumed,
                                data: UnsafeRawBufferPointer(start: p, count: min(1024, maxRecordBytes)),
                                reason: tooLongReason, detail: "record longer than \(maxRecordBytes) bytes; skipped to the next line")
     }
@@ -249,73 +291,80 @@ public final class CSVDecoder: RecordDecoder {
         let row = batch.count
         var p = start
         var column = 0
-        let columns = batch.columns
         let arena = batch.arena
-        var quoted = false
+        let targets = rawTargets
+        let expected = expectedColumns
+        let d = delimiter
         while true {
-            quoted = p < end && p.pointee == 0x22
-            let (fieldStart, fieldEnd, after) = nextField(p, end)
-            if column < expectedColumns {
+            // Find the field: the common unquoted case inline, quoted fields out of line.
+            let quoted = p < end && p.pointee == 0x22
+            let fieldStart: UnsafePointer<UInt8>, fieldEnd: UnsafePointer<UInt8>, after: UnsafePointer<UInt8>?
+            if quoted {
+                (fieldStart, fieldEnd, after) = nextQuotedField(p, end)
+            } else {
+                let q = firstByte(d, from: p, to: end)
+                fieldStart = p
+                fieldEnd = q
+                after = q < end ? q + 1 : nil
+            }
+            if column < expected {
+                let t = targets[column]
                 let n = fieldEnd - fieldStart
-                switch targets[column] {
-                case .skip:
-                    break
-                case .float64(let slot):
-                    let c = columns[slot]
+                switch t.kind {
+                case 2:
                     if n == 0 {
-                        c.validity[row] = 0
+                        t.validity![row] = 0
                     } else if let v = NumberParsing.parseDouble(fieldStart, n) ?? parseTrimmed(fieldStart, n, NumberParsing.parseDouble) {
-                        c.float64[row] = v
-                        c.validity[row] = 1
+                        t.values!.assumingMemoryBound(to: Double.self)[row] = v
+                        t.validity![row] = 1
                     } else {
                         return try rejectInvalid(column, fieldStart, n, "float64", start, end, recordOffset, deadLetters)
                     }
-                case .int64(let slot):
-                    let c = columns[slot]
+                case 1:
                     if n == 0 {
-                        c.validity[row] = 0
+                        t.validity![row] = 0
                     } else if let v = NumberParsing.parseInt64(fieldStart, n) ?? parseTrimmed(fieldStart, n, NumberParsing.parseInt64) {
-                        c.int64[row] = v
-                        c.validity[row] = 1
+                        t.values!.assumingMemoryBound(to: Int64.self)[row] = v
+                        t.validity![row] = 1
                     } else {
                         return try rejectInvalid(column, fieldStart, n, "int64", start, end, recordOffset, deadLetters)
                     }
-                case .bool(let slot):
-                    let c = columns[slot]
+                case 3:
                     if n == 0 {
-                        c.validity[row] = 0
+                        t.validity![row] = 0
                     } else if let v = NumberParsing.parseBool(fieldStart, n) ?? parseTrimmed(fieldStart, n, NumberParsing.parseBool) {
-                        c.bools[row] = v ? 1 : 0
-                        c.validity[row] = 1
+                        t.values!.assumingMemoryBound(to: UInt8.self)[row] = v ? 1 : 0
+                        t.validity![row] = 1
                     } else {
                         return try rejectInvalid(column, fieldStart, n, "bool", start, end, recordOffset, deadLetters)
                     }
-                case .string(let slot):
-                    let c = columns[slot]
+                case 4:
                     if n == 0 && !quoted {
-                        c.validity[row] = 0
+                        t.validity![row] = 0
                     } else {
-                        c.validity[row] = 1
-                        c.strings[row] = arena.append(fieldStart, n)
-                        if let ids = c.keyIDs {
+                        t.validity![row] = 1
+                        t.values!.assumingMemoryBound(to: StringSlot.self)[row] = arena.append(fieldStart, n)
+                        if let ids = t.keyIDs {
                             // An unquoted field lies in the input buffer, which may be read up to its end.
                             let readable = quoted ? 0 : bufferEnd - fieldStart
-                            ids[row] = c.dictionary!.intern(fieldStart, n, readable: readable)
+                            ids[row] = t.dictionary!._withUnsafeGuaranteedRef { $0.intern(fieldStart, n, readable: readable) }
                         }
                     }
+                default:
+                    break
                 }
             }
             column += 1
             guard let after else { break }
             p = after
         }
-        if column != expectedColumns {
-            try deadLetters.reject(source: sourceName, record: recordsRead, offset: recordOffset,
+        if column != expected {
+            try deadLetters.reject(source: sourceName, record: linesRead, offset: recordOffset,
                                    data: UnsafeRawBufferPointer(start: start, count: end - start), reason: malformedReason,
-                                   detail: "expected \(expectedColumns) fields (\(columnNames.joined(separator: ","))), found \(column)")
+                                   detail: "expected \(expected) fields (\(columnNames.joined(separator: ","))), found \(column)")
             return
         }
-        batch.recordNumbers[row] = recordsRead
+        batch.recordNumbers[row] = linesRead
         batch.recordOffsets[row] = recordOffset
         batch.recordStarts[row] = start - base
         batch.recordLengths[row] = Int32(truncatingIfNeeded: end - start)
@@ -333,10 +382,26 @@ public final class CSVDecoder: RecordDecoder {
     private func rejectInvalid(_ column: Int, _ value: UnsafePointer<UInt8>, _ n: Int, _ type: String,
                                _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ offset: Int64, _ deadLetters: DeadLetters) throws {
         let text = String(decoding: UnsafeBufferPointer(start: value, count: min(n, 256)), as: UTF8.self)
-        try deadLetters.reject(source: sourceName, record: recordsRead, offset: offset,
+        try deadLetters.reject(source: sourceName, record: linesRead, offset: offset,
                                data: UnsafeRawBufferPointer(start: start, count: end - start), reason: invalidReason,
                                value: text, detail: "field '\(columnNames[column])' is not a valid \(type)")
     }
+}
+
+/// The first position in `[p, end)` holding `byte`, or `end`. Scans eight bytes at a time
+/// (SWAR: a zero byte in `word ^ pattern` marks a match).
+@inline(__always)
+func firstByte(_ byte: UInt8, from p: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+    var q = p
+    let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+    while end - q >= 8 {
+        let x = UnsafeRawPointer(q).loadUnaligned(as: UInt64.self) ^ pattern
+        let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        if found != 0 { return q + (found.trailingZeroBitCount >> 3) }
+        q += 8
+    }
+    while q < end && q.pointee != byte { q += 1 }
+    return q
 }
 
 extension String {

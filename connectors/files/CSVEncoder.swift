@@ -45,23 +45,26 @@ public final class CSVEncoder: RecordSink {
     }
 
     public func write(_ batch: Batch, slots: [Int]) throws {
-        let columns = slots.map { batch.columns[$0] }
+        let columns = slots.map { ColumnCursor(batch.columns[$0]) }
         let arena = batch.arena
-        for j in 0..<batch.selectedCount {
-            let r = Int(batch.selection[j])
-            for (i, c) in columns.enumerated() {
-                if i > 0 { try out.append(UInt8(ascii: ",")) }
-                guard c.validity[r] != 0 else { continue }
-                switch c.type {
-                case .int64: try out.append(int: c.int64[r])
-                case .float64: try out.append(double: c.float64[r])
-                case .bool: try out.append(c.bools[r] != 0 ? "true" : "false")
-                case .string:
-                    let s = c.strings[r]
-                    try appendString(arena.base + Int(s.offset), Int(s.length))
+        try columns.withUnsafeBufferPointer { columns in
+            for j in 0..<batch.selectedCount {
+                let r = Int(batch.selection[j])
+                for i in 0..<columns.count {
+                    let c = columns[i]
+                    if i > 0 { try out.append(UInt8(ascii: ",")) }
+                    guard c.validity[r] != 0 else { continue }
+                    switch c.type {
+                    case .int64: try out.append(int: c.values.assumingMemoryBound(to: Int64.self)[r])
+                    case .float64: try out.append(double: c.values.assumingMemoryBound(to: Double.self)[r])
+                    case .bool: try out.append(c.values.assumingMemoryBound(to: UInt8.self)[r] != 0 ? "true" : "false")
+                    case .string:
+                        let s = c.values.assumingMemoryBound(to: StringSlot.self)[r]
+                        try appendString(arena.base + Int(s.offset), Int(s.length))
+                    }
                 }
+                try out.append(UInt8(ascii: "\n"))
             }
-            try out.append(UInt8(ascii: "\n"))
         }
         recordsWritten += Int64(batch.selectedCount)
     }
@@ -69,5 +72,17 @@ public final class CSVEncoder: RecordSink {
     public func close() throws {
         try out.flush()
         if let file = out.sink as? FileByteSink { try file.close() }
+    }
+}
+
+/// A column's buffers as plain pointers, so per-row encoding touches no reference counts.
+struct ColumnCursor {
+    let type: DataType
+    let values: UnsafeMutableRawPointer
+    let validity: UnsafeMutablePointer<UInt8>
+    init(_ column: Column) {
+        type = column.type
+        values = column.values
+        validity = column.validity
     }
 }

@@ -23,11 +23,11 @@ public final class MemoryByteSink: ByteSink, @unchecked Sendable {
 public final class OutputBuffer: @unchecked Sendable {
     // Safe: owned by one encoder.
     public let sink: any ByteSink
-    @usableFromInline var storage: UnsafeMutablePointer<UInt8>
-    @usableFromInline var count = 0
+    @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) @usableFromInline var count = 0
     @usableFromInline let capacity: Int
     /// Bytes handed to the sink so far.
-    public var bytesWritten: Int64 = 0
+    @exclusivity(unchecked) public var bytesWritten: Int64 = 0
 
     public init(sink: any ByteSink, capacity: Int = 1 << 20) {
         self.sink = sink

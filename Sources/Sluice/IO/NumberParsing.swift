@@ -8,39 +8,45 @@ import Glibc
 /// result equals `strtod`'s. Anything else (exponents, long mantissas, `inf`)
 /// falls back to `strtod` on a NUL-terminated copy.
 public enum NumberParsing {
-    @usableFromInline static let powersOfTen: [Double] = (0...22).map { Double(sign: .plus, exponent: 0, significand: 1) * pow(10, Double($0)) }
+    /// Exact powers of ten, 10^0 ... 10^22 (all representable exactly in a double).
+    @usableFromInline static let powersOfTen: [Double] = {
+        var p: [Double] = [1]
+        for _ in 1...22 { p.append(p[p.count - 1] * 10) }
+        return p
+    }()
 
     /// Parses `p[0..<n]` as a finite double, or returns nil.
-    @inlinable
+    @inlinable @inline(__always)
     public static func parseDouble(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
-        if n == 0 { return nil }
         var i = 0
         var negative = false
-        if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }
+        if n > 0 && p[0] == UInt8(ascii: "-") { negative = true; i = 1 }
         var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var sawDot = false
-        let start = i
+        let intStart = i
         while i < n {
-            let c = p[i] &- 48
-            if c < 10 {
-                if digits < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(c)
-                    if mantissa != 0 { digits &+= 1 }
-                    if sawDot { fractionDigits &+= 1 }
-                } else {
-                    return slowParseDouble(p, n)
-                }
-            } else if p[i] == UInt8(ascii: "."), !sawDot {
-                sawDot = true
-            } else {
-                return slowParseDouble(p, n)
-            }
+            let d = p[i] &- 48
+            if d >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i &+= 1
         }
-        if i == start || (sawDot && i == start + 1) { return nil }
-        if mantissa > (1 << 53) || fractionDigits > 22 { return slowParseDouble(p, n) }
+        var digits = i &- intStart
+        var fractionDigits = 0
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i &+= 1
+            let fracStart = i
+            while i < n {
+                let d = p[i] &- 48
+                if d >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                i &+= 1
+            }
+            fractionDigits = i &- fracStart
+            digits &+= fractionDigits
+        }
+        // Anything unusual (exponent, '+', too many digits, empty) takes the careful path.
+        if i != n || digits == 0 || digits > 19 || mantissa > (1 << 53) || fractionDigits > 22 {
+            return slowParseDouble(p, n)
+        }
         var value = Double(mantissa)
         if fractionDigits > 0 { value /= powersOfTen.withUnsafeBufferPointer { $0[fractionDigits] } }
         return negative ? -value : value
@@ -48,7 +54,7 @@ public enum NumberParsing {
 
     @usableFromInline
     static func slowParseDouble(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
-        if n > 200 { return nil }
+        if n == 0 || n > 200 { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
             let b = buf.baseAddress!
             for i in 0..<n {
@@ -67,9 +73,19 @@ public enum NumberParsing {
     }
 
     /// Parses `p[0..<n]` as a decimal int64, or returns nil (also on overflow).
-    @inlinable
+    @inlinable @inline(__always)
     public static func parseInt64(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
         if n == 0 { return nil }
+        // Up to 18 digits cannot overflow: no checks per digit.
+        if n <= 18 && p[0] != UInt8(ascii: "-") && p[0] != UInt8(ascii: "+") {
+            var v: Int64 = 0
+            for i in 0..<n {
+                let d = p[i] &- 48
+                if d >= 10 { return nil }
+                v = v &* 10 &+ Int64(d)
+            }
+            return v
+        }
         var i = 0
         var negative = false
         if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }

@@ -17,9 +17,9 @@ public final class Batch: @unchecked Sendable {
     public let columns: [Column]
     public let arena: ByteArena
     /// Rows decoded into the batch (selected or not).
-    public var count: Int = 0
+    @exclusivity(unchecked) public var count: Int = 0
     public let selection: UnsafeMutablePointer<Int32>
-    public var selectedCount: Int = 0
+    @exclusivity(unchecked) public var selectedCount: Int = 0
 
     // Provenance of each row, for dead letters.
     /// 1-based record number in the source (line number for line formats).
@@ -30,7 +30,7 @@ public final class Batch: @unchecked Sendable {
     public let recordStarts: UnsafeMutablePointer<Int>
     public let recordLengths: UnsafeMutablePointer<Int32>
     /// The source bytes the record positions point into; valid while the batch is processed.
-    public var recordBytes: UnsafeRawPointer?
+    @exclusivity(unchecked) public var recordBytes: UnsafeRawPointer?
     public var sourceName: String = ""
 
     public init(schema: Schema, capacity: Int, dictionaries: [String: KeyDictionary] = [:]) {

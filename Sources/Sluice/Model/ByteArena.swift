@@ -5,10 +5,10 @@
 /// a steady-state pipeline does not allocate per record or per batch.
 public final class ByteArena: @unchecked Sendable {
     // Safe: a batch and its arena are owned by one stage at a time.
-    @usableFromInline var storage: UnsafeMutablePointer<UInt8>
-    @usableFromInline var capacity: Int
+    @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Bytes in use. Only the arena's own methods should change it.
-    public var count: Int = 0
+    @exclusivity(unchecked) public var count: Int = 0
 
     public init(capacity: Int = 64 * 1024) {
         self.capacity = max(capacity, 16)

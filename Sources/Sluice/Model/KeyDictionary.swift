@@ -12,14 +12,14 @@
 public final class KeyDictionary: @unchecked Sendable {
     // Safe: owned by a single pipeline run; the decoder and the operators that
     // read it run on the same thread (or are handed the run in sequence).
-    @usableFromInline var slots: UnsafeMutablePointer<Int32>  // -1 = empty
-    @usableFromInline var slotMask: Int
-    @usableFromInline var words: UnsafeMutablePointer<UInt64>  // per id: first 8 bytes, zero-padded
-    @usableFromInline var lengths: UnsafeMutablePointer<Int32>  // per id
-    @usableFromInline var offsets: UnsafeMutablePointer<Int>  // per id, into bytes (for keys > 8 bytes, and output)
-    @usableFromInline var idCapacity: Int
-    @usableFromInline var bytes: ByteArena
-    public private(set) var count: Int = 0
+    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<Int32>  // -1 = empty
+    @exclusivity(unchecked) @usableFromInline var slotMask: Int
+    @exclusivity(unchecked) @usableFromInline var words: UnsafeMutablePointer<UInt64>  // per id: first 8 bytes, zero-padded
+    @exclusivity(unchecked) @usableFromInline var lengths: UnsafeMutablePointer<Int32>  // per id
+    @exclusivity(unchecked) @usableFromInline var offsets: UnsafeMutablePointer<Int>  // per id, into bytes (for keys > 8 bytes, and output)
+    @exclusivity(unchecked) @usableFromInline var idCapacity: Int
+    @exclusivity(unchecked) @usableFromInline var bytes: ByteArena
+    @exclusivity(unchecked) public private(set) var count: Int = 0
 
     public init(expectedKeys: Int = 1024) {
         var slotCount = 16
@@ -44,7 +44,7 @@ public final class KeyDictionary: @unchecked Sendable {
     /// The id of the key `p[0..<length]`, adding it if new.
     /// `readable` is how many bytes from `p` may be read without leaving the
     /// buffer; with 8 or more, short keys are loaded as one word.
-    @inlinable
+    @inlinable @inline(__always)
     public func intern(_ p: UnsafePointer<UInt8>, _ length: Int, readable: Int) -> Int32 {
         var word: UInt64
         if length <= 8 {

@@ -20,12 +20,12 @@ final class WindowAccumulators {
         let field: String
         let slot: Int
         let needs: Needs
-        var n: UnsafeMutablePointer<Int64>
-        var sum: UnsafeMutablePointer<Double>?
-        var min: UnsafeMutablePointer<Double>?
-        var max: UnsafeMutablePointer<Double>?
-        var mean: UnsafeMutablePointer<Double>?
-        var m2: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var n: UnsafeMutablePointer<Int64>
+        @exclusivity(unchecked) var sum: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var min: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var max: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var mean: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var m2: UnsafeMutablePointer<Double>?
 
         init(field: String, slot: Int, needs: Needs, cells: Int) {
             self.field = field
@@ -56,13 +56,13 @@ final class WindowAccumulators {
         }
     }
 
-    private(set) var keyCapacity: Int
-    private(set) var slotCapacity: Int
+    @exclusivity(unchecked) private(set) var keyCapacity: Int
+    @exclusivity(unchecked) private(set) var slotCapacity: Int
     /// Rows per cell (every selected row counts, nulls included).
-    private(set) var rows: UnsafeMutablePointer<Int64>
-    private(set) var fields: [FieldStats]
+    @exclusivity(unchecked) private(set) var rows: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private(set) var fields: [FieldStats]
     /// Keys with at least one row, per slot, in first-seen order.
-    var touched: [[Int32]]
+    @exclusivity(unchecked) var touched: [[Int32]]
 
     init(fields: [(name: String, slot: Int, needs: Needs)], keyCapacity: Int = 1024, slotCapacity: Int = 4) {
         self.keyCapacity = keyCapacity

@@ -35,7 +35,7 @@ final class WindowAggregateOperator: StatefulOperator {
     let keyFields: [KeyField]
     let timeSlot: Int
     let timeIsFloat: Bool
-    private var state: TumblingWindowState
+    @exclusivity(unchecked) private var state: TumblingWindowState
     private let accumulators: WindowAccumulators
     /// Maps tuples of key ids to one id when grouping by several fields.
     private let compositeKeys: KeyDictionary?
@@ -53,8 +53,8 @@ final class WindowAggregateOperator: StatefulOperator {
     private let floatScratch: UnsafeMutablePointer<Double>
 
     private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
-    private(set) var windowsEmitted = 0
-    private(set) var rowsEmitted = 0
+    @exclusivity(unchecked) private(set) var windowsEmitted = 0
+    @exclusivity(unchecked) private(set) var rowsEmitted = 0
 
     init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
          outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
@@ -185,7 +185,10 @@ final class WindowAggregateOperator: StatefulOperator {
         let singleDecoderKey = keyFields.count == 1 && keyFields[0].decoderEncoded ? batch.columns[keyFields[0].slot] : nil
 
         // Pass 1: resolve each selected row to a cell; reject what cannot be placed.
-        var lastIndex = Int64.min, lastSlot: Int32 = 0
+        // The window of the previous row, as bounds: most rows fall in it, and a range check
+        // is much cheaper than the 64-bit division that finds a window.
+        var lastStart = Int64.max, lastEnd = Int64.min, lastSlot: Int32 = 0
+        var batchMaxTime = Int64.min
         var maxKey: Int32 = -1, maxSlot: Int32 = -1
         let sel = batch.selection
         var kept = 0
@@ -210,15 +213,15 @@ final class WindowAggregateOperator: StatefulOperator {
                 }
                 key = k
             }
-            let index = state.windowIndex(t)
             let slot: Int32
-            if index == lastIndex {
+            if t >= lastStart && t < lastEnd {
                 slot = lastSlot
             } else {
                 switch state.assign(time: t) {
                 case .slot(let s):
                     slot = s
-                    lastIndex = index
+                    lastStart = state.windowIndex(t) &* state.size
+                    lastEnd = lastStart &+ state.size
                     lastSlot = s
                 case .late(let start, let watermark):
                     try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
@@ -226,7 +229,7 @@ final class WindowAggregateOperator: StatefulOperator {
                     continue
                 }
             }
-            state.observe(time: t)
+            if t > batchMaxTime { batchMaxTime = t }
             sel[kept] = Int32(truncatingIfNeeded: r)
             keys[kept] = key
             slots[kept] = slot
@@ -235,6 +238,7 @@ final class WindowAggregateOperator: StatefulOperator {
             if slot > maxSlot { maxSlot = slot }
         }
         batch.selectedCount = kept
+        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
         if kept > 0 {
             accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)
             let keyCapacity = accumulators.keyCapacity
@@ -267,46 +271,68 @@ final class WindowAggregateOperator: StatefulOperator {
     private func emitWindow(_ closing: TumblingWindowState.Closing, emit: (Batch) throws -> Void) throws {
         windowsEmitted += 1
         let base = Int(closing.slot) * accumulators.keyCapacity
+        // Resolve every output column and statistic to raw pointers once per window, not per row.
+        struct Target {
+            var function: AggregateFunction
+            var values: UnsafeMutableRawPointer
+            var validity: UnsafeMutablePointer<UInt8>
+            var n: UnsafeMutablePointer<Int64>?
+            var stat: UnsafeMutablePointer<Double>?
+            var m2: UnsafeMutablePointer<Double>?
+        }
+        let targets: [Target] = outputs.map { (aggregate, slot, statsIndex) in
+            let col = output.columns[slot]
+            guard let statsIndex else { return Target(function: aggregate.function, values: col.values, validity: col.validity) }
+            let f = accumulators.fields[statsIndex]
+            let stat: UnsafeMutablePointer<Double>?
+            switch aggregate.function {
+            case .sum, .mean: stat = f.sum
+            case .min: stat = f.min
+            case .max: stat = f.max
+            default: stat = nil
+            }
+            return Target(function: aggregate.function, values: col.values, validity: col.validity, n: f.n, stat: stat, m2: f.m2)
+        }
+        let rows = accumulators.rows
+        let ws = output.columns[windowStartSlot]
+        let wsValues = ws.int64, wsValid = ws.validity
         output.reset()
-        for key in accumulators.touched[Int(closing.slot)] {
-            if output.isFull {
-                output.selectAll()
-                try emit(output)
-                output.reset()
-            }
-            let row = output.count
-            output.count += 1
-            writeKey(key, row: row)
-            let ws = output.columns[windowStartSlot]
-            ws.int64[row] = closing.windowStart
-            ws.validity[row] = 1
-            let cell = base + Int(key)
-            for (aggregate, slot, statsIndex) in outputs {
-                let col = output.columns[slot]
-                if aggregate.function == .count {
-                    col.int64[row] = accumulators.rows[cell]
-                    col.validity[row] = 1
-                    continue
+        try targets.withUnsafeBufferPointer { targets in
+            for key in accumulators.touched[Int(closing.slot)] {
+                if output.isFull {
+                    output.selectAll()
+                    try emit(output)
+                    output.reset()
                 }
-                let f = accumulators.fields[statsIndex!]
-                let n = f.n[cell]
-                var value = 0.0
-                var valid = n > 0
-                switch aggregate.function {
-                case .count: break
-                case .sum: value = f.sum![cell]
-                case .mean: value = f.sum![cell] / Double(n)
-                case .min: value = f.min![cell]
-                case .max: value = f.max![cell]
-                case .variance, .stddev:
-                    valid = n > 1
-                    let variance = n > 1 ? f.m2![cell] / Double(n - 1) : 0
-                    value = aggregate.function == .variance ? variance : variance.squareRoot()
+                let row = output.count
+                output.count += 1
+                writeKey(key, row: row)
+                wsValues[row] = closing.windowStart
+                wsValid[row] = 1
+                let cell = base + Int(key)
+                for t in targets {
+                    if t.function == .count {
+                        t.values.assumingMemoryBound(to: Int64.self)[row] = rows[cell]
+                        t.validity[row] = 1
+                        continue
+                    }
+                    let n = t.n![cell]
+                    var value = 0.0
+                    var valid = n > 0
+                    switch t.function {
+                    case .count: break
+                    case .sum, .min, .max: value = t.stat![cell]
+                    case .mean: value = t.stat![cell] / Double(n)
+                    case .variance, .stddev:
+                        valid = n > 1
+                        let variance = n > 1 ? t.m2![cell] / Double(n - 1) : 0
+                        value = t.function == .variance ? variance : variance.squareRoot()
+                    }
+                    t.values.assumingMemoryBound(to: Double.self)[row] = value
+                    t.validity[row] = valid ? 1 : 0
                 }
-                col.float64[row] = value
-                col.validity[row] = valid ? 1 : 0
+                rowsEmitted += 1
             }
-            rowsEmitted += 1
         }
         if output.count > 0 {
             output.selectAll()

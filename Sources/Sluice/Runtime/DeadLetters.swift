@@ -48,7 +48,7 @@ public struct RejectionReason: Sendable, Hashable, CustomStringConvertible {
 public final class DeadLetters: @unchecked Sendable {
     // Safe: owned by one pipeline run's thread.
     public private(set) var reasons: [RejectionReason] = []
-    private var countsByReason: [Int] = []
+    @exclusivity(unchecked) private var countsByReason: [Int] = []
     private let output: OutputBuffer?
     /// Details are truncated to this many bytes of the original record.
     public var maxRecordBytes = 4096
