@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceWorkload"], path: "Tests/SluiceCLITests"),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,7 @@ struct ExplainCommand: ParsableCommand {
             let plan = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), batchSize: batchSize)
             print(plan.explain(), terminator: "")
         } catch {
-            throw ValidationError("pipeline '\(spec.name)': \(error.message)")
+            throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
         }
     }
 }

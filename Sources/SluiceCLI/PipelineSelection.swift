@@ -33,7 +33,7 @@ struct PipelineSelection: ParsableArguments {
 enum SpecLoader {
     static func load(path: String) throws -> PipelineSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read spec file \(path)")
+            throw RuntimeError("cannot read spec file \(path)")
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
@@ -42,11 +42,11 @@ enum SpecLoader {
             }
             return try YAMLDecoder().decode(PipelineSpec.self, from: text)
         } catch let error as DecodingError {
-            throw ValidationError("\(path): \(describe(error))")
+            throw RuntimeError("\(path): \(describe(error))")
         } catch let error as YamlError {
-            throw ValidationError("\(path): \(error)")
+            throw RuntimeError("\(path): \(error)")
         } catch {
-            throw ValidationError("\(path): \(error)")
+            throw RuntimeError("\(path): \(error)")
         }
     }
 

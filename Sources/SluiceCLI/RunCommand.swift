@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
         do {
             plan = try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize)
         } catch {
-            throw ValidationError("pipeline '\(spec.name)': \(error.message)")
+            throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
         }
         let source = try FileSource(path: input, decoder: inputFormat.makeDecoder(csvHeader: !noHeader))
         let sink = outFormat.makeEncoder(sink: try FileByteSink(path: output))

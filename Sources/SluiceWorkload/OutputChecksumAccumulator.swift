@@ -27,16 +27,7 @@ struct OutputChecksumAccumulator {
     private var means = ExactSum()
     private var minimums = ExactSum()
     private var maximums = ExactSum()
-    private var keys = Set<RowKey>()
-
-    /// A (sensor, window) key; sensor ids up to 16 bytes are packed without allocating.
-    private struct RowKey: Hashable {
-        var window: Int64
-        var head: UInt64
-        var tail: UInt64
-        var length: Int
-        var longID: [UInt8]?
-    }
+    private var keys = RowKeySet()
 
     private static let chunkSize = 4 << 20
 
@@ -162,7 +153,7 @@ struct OutputChecksumAccumulator {
         guard let maximum = Self.double(line, from: ends.4 + 1, to: ends.5) else { throw fail("max_temp_z") }
         guard let feature = Self.double(line, from: ends.5 + 1, to: ends.6) else { throw fail("sum_feat") }
 
-        if !keys.insert(Self.key(line + idStart, idEnd - idStart, window: window)).inserted {
+        if !keys.insert(id: line + idStart, length: idEnd - idStart, window: Int64(window)) {
             duplicates += 1
         }
         rows += 1
@@ -172,22 +163,6 @@ struct OutputChecksumAccumulator {
         minimums.add(minimum)
         maximums.add(maximum)
         features.add(feature)
-    }
-
-    private static func key(_ id: UnsafeMutablePointer<UInt8>, _ length: Int, window: Int) -> RowKey {
-        var key = RowKey(window: Int64(window), head: 0, tail: 0, length: length, longID: nil)
-        if length > 16 {
-            key.longID = Array(UnsafeBufferPointer(start: id, count: length))
-            return key
-        }
-        for i in 0..<length {
-            if i < 8 {
-                key.head |= UInt64(id[i]) << (8 * UInt64(i))
-            } else {
-                key.tail |= UInt64(id[i]) << (8 * UInt64(i - 8))
-            }
-        }
-        return key
     }
 
     /// `int(float(text))`: plain decimal integers directly, anything else through ``double``.

@@ -22,7 +22,7 @@ struct ExpressionCompiler {
     static func type(of expr: Expr, in schema: Schema) throws(PlanError) -> DataType? {
         switch expr {
         case .column(let name):
-            guard let field = schema[name] else { throw PlanError.unknownField(name, in: schema, context: "expression \(expr)") }
+            guard let field = schema[name] else { throw PlanError.unknownField(name, in: schema, context: "expression") }
             return field.type
         case .literal(let lit):
             switch lit {

@@ -12,8 +12,13 @@ extension PhysicalPlan {
         lines.append("micro-batch: \(batchSize) rows, columnar, selection vector")
         for (i, stage) in stages.enumerated() {
             lines.append("")
-            let fusedText = stage.fusedSteps.isEmpty ? "pass-through" : stage.fusedSteps.joined(separator: " -> ")
-            lines.append("stage \(i + 1): \(i == 0 ? "source" : "stage \(i) output") -> [\(fusedText)]\(stage.operators.count > 1 ? " (fused: one pass per batch)" : "")")
+            let from = i == 0 ? "source" : "stage \(i) output"
+            let to = stage.terminal == nil ? " -> sink" : ""
+            if stage.fusedSteps.isEmpty {
+                lines.append("stage \(i + 1): \(from)\(to)")
+            } else {
+                lines.append("stage \(i + 1): \(from) -> [\(stage.fusedSteps.joined(separator: " -> "))]\(to)\(stage.operators.count > 1 ? " (fused: one pass per batch)" : "")")
+            }
             for (j, op) in stage.operators.enumerated() {
                 lines.append("  \(j + 1). \(op.explanation)")
             }

@@ -33,7 +33,7 @@ extension Step: Codable {
 
 extension CleanRule: Codable {
     private static let keys = ["require", "in_range", "drop", "keep", "coerce", "dedupe"]
-    private struct Range: Codable { var field: String; var min: Double; var max: Double; var allow_null: Bool? }
+    private struct Range: Codable { var field: String; var min: SpecNumber; var max: SpecNumber; var allow_null: Bool? }
     private struct Coerce: Codable { var field: String; var to: DataType }
     private struct Dedupe: Codable { var on: [String]; var capacity: Int? }
 
@@ -49,7 +49,7 @@ extension CleanRule: Codable {
             }
         case "in_range":
             let r = try c.decode(Range.self, forKey: k)
-            self = .inRange(field: r.field, min: r.min, max: r.max, allowNull: r.allow_null ?? false)
+            self = .inRange(field: r.field, min: r.min.value, max: r.max.value, allowNull: r.allow_null ?? false)
         case "drop": self = .drop(try c.decode(Expr.self, forKey: k))
         case "keep": self = .keep(try c.decode(Expr.self, forKey: k))
         case "coerce":
@@ -66,7 +66,7 @@ extension CleanRule: Codable {
         switch self {
         case .require(let fields): try c.encode(fields, forKey: AnyCodingKey("require"))
         case .inRange(let f, let lo, let hi, let allowNull):
-            try c.encode(Range(field: f, min: lo, max: hi, allow_null: allowNull ? true : nil), forKey: AnyCodingKey("in_range"))
+            try c.encode(Range(field: f, min: SpecNumber(lo), max: SpecNumber(hi), allow_null: allowNull ? true : nil), forKey: AnyCodingKey("in_range"))
         case .drop(let e): try c.encode(e, forKey: AnyCodingKey("drop"))
         case .keep(let e): try c.encode(e, forKey: AnyCodingKey("keep"))
         case .coerce(let f, let t): try c.encode(Coerce(field: f, to: t), forKey: AnyCodingKey("coerce"))
@@ -79,7 +79,7 @@ extension NormalizeRule: Codable {
     private static let keys = ["zscore", "minmax", "scale", "log", "clip"]
     private struct Body: Codable {
         var field: String
-        var mean: Double?, std: Double?, min: Double?, max: Double?, by: Double?, offset: Double?
+        var mean: SpecNumber?, std: SpecNumber?, min: SpecNumber?, max: SpecNumber?, by: SpecNumber?, offset: SpecNumber?
         var `as`: String?
     }
 
@@ -87,8 +87,8 @@ extension NormalizeRule: Codable {
         let (c, key) = try decoder.singleKey(known: Self.keys, what: "normalize rule")
         let k = AnyCodingKey(key)
         let b = try c.decode(Body.self, forKey: k)
-        func need(_ v: Double?, _ name: String) throws -> Double {
-            guard let v else {
+        func need(_ v: SpecNumber?, _ name: String) throws -> Double {
+            guard let v = v?.value else {
                 throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [k], debugDescription: "\(key) needs '\(name)'"))
             }
             return v
@@ -97,7 +97,7 @@ extension NormalizeRule: Codable {
         case "zscore": self = .zScore(field: b.field, mean: try need(b.mean, "mean"), std: try need(b.std, "std"), as: b.as)
         case "minmax": self = .minMax(field: b.field, min: try need(b.min, "min"), max: try need(b.max, "max"), as: b.as)
         case "scale": self = .scale(field: b.field, by: try need(b.by, "by"), as: b.as)
-        case "log": self = .log(field: b.field, offset: b.offset ?? 0, as: b.as)
+        case "log": self = .log(field: b.field, offset: b.offset?.value ?? 0, as: b.as)
         default: self = .clip(field: b.field, min: try need(b.min, "min"), max: try need(b.max, "max"), as: b.as)
         }
     }
@@ -105,11 +105,11 @@ extension NormalizeRule: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: AnyCodingKey.self)
         switch self {
-        case .zScore(let f, let mean, let std, let a): try c.encode(Body(field: f, mean: mean, std: std, as: a), forKey: AnyCodingKey("zscore"))
-        case .minMax(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: lo, max: hi, as: a), forKey: AnyCodingKey("minmax"))
-        case .scale(let f, let by, let a): try c.encode(Body(field: f, by: by, as: a), forKey: AnyCodingKey("scale"))
-        case .log(let f, let offset, let a): try c.encode(Body(field: f, offset: offset, as: a), forKey: AnyCodingKey("log"))
-        case .clip(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: lo, max: hi, as: a), forKey: AnyCodingKey("clip"))
+        case .zScore(let f, let mean, let std, let a): try c.encode(Body(field: f, mean: SpecNumber(mean), std: SpecNumber(std), as: a), forKey: AnyCodingKey("zscore"))
+        case .minMax(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: SpecNumber(lo), max: SpecNumber(hi), as: a), forKey: AnyCodingKey("minmax"))
+        case .scale(let f, let by, let a): try c.encode(Body(field: f, by: SpecNumber(by), as: a), forKey: AnyCodingKey("scale"))
+        case .log(let f, let offset, let a): try c.encode(Body(field: f, offset: offset == 0 ? nil : SpecNumber(offset), as: a), forKey: AnyCodingKey("log"))
+        case .clip(let f, let lo, let hi, let a): try c.encode(Body(field: f, min: SpecNumber(lo), max: SpecNumber(hi), as: a), forKey: AnyCodingKey("clip"))
         }
     }
 }
@@ -136,5 +136,21 @@ extension WindowSpec: Codable {
         try c.encode(by, forKey: .by)
         try c.encode(time, forKey: .time)
         try c.encode(aggregates, forKey: .aggregates)
+    }
+}
+
+/// A number in a spec, written as an integer when it is one (`max: 150`, not `1.5e+2`).
+struct SpecNumber: Codable, Hashable {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int64.self) { value = Double(i) } else { value = try c.decode(Double.self) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if value == value.rounded(), Swift.abs(value) < 1e15 { try c.encode(Int64(value)) } else { try c.encode(value) }
     }
 }

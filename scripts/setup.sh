@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages Sluice's build, demo and tests need.
+# Idempotent: installs only what is missing. Works as root (apt-get) on Debian 12;
+# as another user it uses sudo when available.
+set -euo pipefail
+
+# python3: the workload checker (shared/workload/verify.py) and the generator parity test.
+# librdkafka-dev, libzstd-dev, kcat: the Kafka connectors and checkpoints (see README, "Roadmap").
+packages=(python3 pkg-config)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+        SUDO="sudo"
+    fi
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain required)" >&2; exit 1; }
+echo "setup: ok ($(swift --version 2>/dev/null | head -1))"
