@@ -147,10 +147,11 @@ private let canonical = """
             {"status":"late","extra":{"nested":[1,{"x":"}]\\""},[],{}],"s":"}"},"humidity":9,"sensor_id":"b","ts":2,"temp":3.25}
             { "ts" : 3 , "tags" : [ "a" , true , null , -1.5e-3 ] , "sensor_id" : "a" , "meta" : { } }
             {"sensor_id":"c","ts":4,"temp":5.5,"humidity":6.5,"status":"ok","z":"\\u00e9\\\\"}
+            {"sensor_id":"d","ts_ms":5,"temp":7.5}
 
             """)
         #expect(h.deadLetters.total == 0)
-        #expect(h.batch.count == 4)
+        #expect(h.batch.count == 5)
         #expect(h.string("status", 1) == "late")
         #expect(h.double("humidity", 1) == 9)
         #expect(h.string("sensor_id", 1) == "b")
@@ -166,6 +167,9 @@ private let canonical = """
         #expect(h.string("sensor_id", 3) == "c")
         #expect(h.double("humidity", 3) == 6.5)
         #expect(h.string("status", 3) == "ok")
+        // A key that starts with the name of the field hinted at its position is another key.
+        #expect(h.int("ts", 4) == nil)
+        #expect(h.double("temp", 4) == 7.5)
         let ids = try #require(h.column("sensor_id").keyIDs)
         #expect(ids[0] == ids[2])
     }
@@ -204,7 +208,7 @@ private let canonical = """
         #expect(h.int("ts", 1) == 2)
         #expect(h.batch.recordNumbers[0] == 2)
         #expect(h.batch.recordNumbers[1] == 5)
-        #expect(h.batch.recordOffsets[1] == 20)
+        #expect(h.batch.recordOffsets[1] == 18)
         #expect(h.batch.recordLengths[0] == 8)  // without "\r\n"
         #expect(h.decoder.recordsRead == 6)  // blank lines count as lines
         #expect(h.deadLetters.total == 0)
@@ -267,6 +271,30 @@ private let canonical = """
         #expect(h.double("temp", 0) == nil)
         #expect(h.double("humidity", 0) == nil)
         #expect(h.string("status", 0) == nil)
+    }
+
+    @Test func leavesExtraBatchColumnsAlone() throws {
+        // A plan's input batch has slots for derived fields after the input fields.
+        let decoder = NDJSONDecoder()
+        try decoder.open(schema: Harness.sensorSchema)
+        var fields = Harness.sensorSchema.fields
+        fields.append(Field("derived", .float64))
+        let batch = Batch(schema: Schema(fields), capacity: 4)
+        let derived = batch.columns[5]
+        derived.float64[0] = 12.5
+        derived.validity[0] = 1
+        let deadLetters = DeadLetters(sink: nil)
+        let text = Array("{\"ts\":1,\"derived\":99}\n".utf8)
+        let consumed = try text.withUnsafeBufferPointer {
+            try decoder.decode($0.baseAddress!, count: $0.count, atEnd: true, into: batch, deadLetters: deadLetters)
+        }
+        #expect(consumed == text.count)
+        #expect(batch.count == 1)
+        #expect(batch.columns[1].int64[0] == 1)
+        #expect(batch.columns[1].isValid(0))
+        #expect(!batch.columns[0].isValid(0))
+        #expect(derived.float64[0] == 12.5)  // "derived" is not an input field: skipped, slot untouched
+        #expect(derived.isValid(0))
     }
 
     @Test func emptyObjectDuplicateKeysAndByteOrderMark() throws {
@@ -366,10 +394,10 @@ private let canonical = """
         (#"{"ts":"1700"}"#, #""1700""#, "field 'ts' expects int64, found a string"),
         (#"{"ts":1.5}"#, "1.5", "field 'ts' expects int64, found a number with a fraction or exponent"),
         (#"{"ts":1e3}"#, "1e3", "field 'ts' expects int64, found a number with a fraction or exponent"),
-        (#"{"ts":99999999999999999999}"#, "99999999999999999999", "field 'ts' expects int64, found a number out of the int64 range"),
+        (#"{"ts":99999999999999999999}"#, "99999999999999999999", "field 'ts' expects int64, found a number that does not fit in int64"),
         (#"{"temp":"27.3"}"#, #""27.3""#, "field 'temp' expects float64, found a string"),
         (#"{"temp":true}"#, "true", "field 'temp' expects float64, found a boolean"),
-        (#"{"temp":1e999}"#, "1e999", "field 'temp' expects float64, found a number out of the float64 range"),
+        (#"{"temp":1e999}"#, "1e999", "field 'temp' expects float64, found a number that does not fit in float64"),
         (#"{"humidity":[1, 2]}"#, "[1, 2]", "field 'humidity' expects float64, found an array"),
         (#"{"sensor_id":12}"#, "12", "field 'sensor_id' expects string, found a number"),
         (#"{"status":{"a":"b"}}"#, #"{"a":"b"}"#, "field 'status' expects string, found an object"),

@@ -112,12 +112,16 @@ public final class NDJSONDecoder: RecordDecoder {
         tooLongReason = deadLetters.register(RejectionReason(.recordTooLong, rule: "ndjson, max \(maxRecordBytes) bytes"))
     }
 
-    /// Points `bindings` at `batch`'s column buffers (a batch's columns follow the schema passed to `open`).
+    /// Points `bindings` at `batch`'s column buffers. The batch's first
+    /// columns are the fields of the schema passed to `open`, in order; a
+    /// plan's input batch may have more (slots for derived fields), which the
+    /// decoder leaves alone.
     private func bind(_ batch: Batch) {
         let columns = batch.columns
-        precondition(columns.count == fieldCount, "NDJSONDecoder: batch has \(columns.count) columns, schema has \(fieldCount) fields")
+        precondition(columns.count >= fieldCount, "NDJSONDecoder: batch has \(columns.count) columns, schema has \(fieldCount) fields")
         for i in 0..<fieldCount {
             let c = columns[i]
+            assert(c.name == schema.fields[i].name && c.type == schema.fields[i].type, "NDJSONDecoder: batch column \(i) is not field \(schema.fields[i])")
             (bindings + i).initialize(to: ColumnBinding(
                 values: c.values, validity: c.validity, keyIDs: c.keyIDs,
                 dictionary: c.dictionary.map { Unmanaged.passUnretained($0) }))
@@ -132,18 +136,19 @@ public final class NDJSONDecoder: RecordDecoder {
         let base = UnsafePointer<UInt8>(batch.recordBytes?.assumingMemoryBound(to: UInt8.self)) ?? bytes
         let maxRecordBytes = self.maxRecordBytes
         let capacity = batch.capacity
-        // Hot state lives in locals (class properties pay for exclusivity checks); written back on every exit.
+        // Hot state lives in locals (class properties may pay for dynamic exclusivity checks); written back on every exit.
         var rows = batch.count
         var recordsRead = self.recordsRead
         var bytesConsumed = self.bytesConsumed
+        var skippingOversized = self.skippingOversized
         defer {
             batch.count = rows
             self.recordsRead = recordsRead
             self.bytesConsumed = bytesConsumed
+            self.skippingOversized = skippingOversized
         }
         var parser = Parser(fields: fieldInfo, columns: bindings, fieldCount: fieldCount, hints: hints,
                             arena: batch.arena, bufferEnd: end)
-        defer { parser.commitStrings() }
 
         while p < end {
             if skippingOversized {
@@ -223,552 +228,491 @@ public final class NDJSONDecoder: RecordDecoder {
     }
 }
 
+private let quote = UInt8(ascii: "\"")
+private let backslash = UInt8(ascii: "\\")
+
 extension NDJSONDecoder {
-/// A schema field as the parser sees it.
-struct FieldInfo {
-    var name: UnsafePointer<UInt8>
-    var nameLength: Int
-    var type: DataType
-    /// Whether the name's raw bytes can be compared with a key in the input in place.
-    var rawMatchable: Bool
-}
-
-/// A schema field's column buffers in the batch being decoded.
-struct ColumnBinding {
-    var values: UnsafeMutableRawPointer
-    var validity: UnsafeMutablePointer<UInt8>
-    var keyIDs: UnsafeMutablePointer<Int32>?
-    var dictionary: Unmanaged<KeyDictionary>?
-}
-
-/// What became of one line.
-enum RecordOutcome {
-    case decoded, blank, malformed, invalid
-}
-
-/// The JSON parser for one `decode` call: a value type over raw pointers, so
-/// the hot loop touches no class properties. Functions that can fail return
-/// nil after recording where and why in `errorAt`/`errorMessage`.
-struct Parser {
-    let quote: UInt8 = 0x22  // "
-    let backslash: UInt8 = 0x5C
-    let fields: UnsafeMutablePointer<FieldInfo>
-    let columns: UnsafeMutablePointer<ColumnBinding>
-    let fieldCount: Int
-    let hints: UnsafeMutablePointer<Int32>
-    let arena: ByteArena
-    /// String bytes go into a window of the arena reserved in large chunks
-    /// and committed when full or at the end of the `decode` call, not one
-    /// `append` per value: each arena call pays for a dynamic exclusivity
-    /// check on its properties, which cost ~15 % of the whole decode.
-    var window: UnsafeMutablePointer<UInt8>
-    var windowSize = 0
-    /// Bytes of the window used.
-    var windowUsed = 0
-    /// The arena offset of the window's start.
-    var windowOffset = 0
-    /// End of the input buffer (not of the line): how far key bytes may be read for interning.
-    let bufferEnd: UnsafePointer<UInt8>
-
-    var errorAt: UnsafePointer<UInt8>
-    var errorMessage: StaticString = ""
-    /// The first value of the wrong type in the current record (-1: none).
-    var invalidField = -1
-    var invalidStart: UnsafePointer<UInt8>
-    var invalidEnd: UnsafePointer<UInt8>
-    var invalidFound: StaticString = ""
-
-    init(fields: UnsafeMutablePointer<FieldInfo>, columns: UnsafeMutablePointer<ColumnBinding>, fieldCount: Int,
-         hints: UnsafeMutablePointer<Int32>, arena: ByteArena, bufferEnd: UnsafePointer<UInt8>) {
-        self.fields = fields
-        self.columns = columns
-        self.fieldCount = fieldCount
-        self.hints = hints
-        self.arena = arena
-        self.bufferEnd = bufferEnd
-        errorAt = bufferEnd
-        window = UnsafeMutablePointer(mutating: bufferEnd)  // unused until the first reservation
-        invalidStart = bufferEnd
-        invalidEnd = bufferEnd
+    /// A schema field as the parser sees it.
+    struct FieldInfo {
+        var name: UnsafePointer<UInt8>
+        var nameLength: Int
+        var type: DataType
+        /// Whether the name's raw bytes can be compared with a key in the input in place.
+        var rawMatchable: Bool
     }
 
-    /// Room for `n` bytes in the arena window (written, then kept with `keepString` or left as scratch).
-    @inline(__always)
-    mutating func stringSpace(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if n > windowSize &- windowUsed { reserveWindow(n) }
-        return window + windowUsed
+    /// A schema field's column buffers in the batch being decoded.
+    struct ColumnBinding {
+        var values: UnsafeMutableRawPointer
+        var validity: UnsafeMutablePointer<UInt8>
+        var keyIDs: UnsafeMutablePointer<Int32>?
+        var dictionary: Unmanaged<KeyDictionary>?
     }
 
-    /// Keeps the `n` bytes just written at `stringSpace()` as a string value.
-    @inline(__always)
-    mutating func keepString(_ n: Int) -> StringSlot {
-        let slot = StringSlot(offset: UInt32(truncatingIfNeeded: windowOffset &+ windowUsed), length: UInt32(truncatingIfNeeded: n))
-        windowUsed &+= n
-        return slot
+    /// What became of one line.
+    enum RecordOutcome {
+        case decoded, blank, malformed, invalid
     }
 
-    mutating func reserveWindow(_ n: Int) {
-        commitStrings()
-        windowOffset = arena.count
-        windowSize = max(n, 16 * 1024)
-        window = arena.reserve(windowSize)
-    }
+    /// The JSON parser for one `decode` call: a value type over raw pointers, so
+    /// the hot loop touches no class properties. Functions that can fail return
+    /// nil after recording where and why in `errorAt`/`errorMessage`.
+    struct Parser {
+        let fields: UnsafeMutablePointer<FieldInfo>
+        let columns: UnsafeMutablePointer<ColumnBinding>
+        let fieldCount: Int
+        let hints: UnsafeMutablePointer<Int32>
+        let arena: ByteArena
+        /// End of the input buffer (not of the line): how far key bytes may be read for interning.
+        let bufferEnd: UnsafePointer<UInt8>
 
-    /// Commits the strings kept in the window to the arena; call before anything else uses it.
-    mutating func commitStrings() {
-        if windowUsed > 0 { _ = arena.commit(windowUsed) }
-        windowOffset &+= windowUsed
-        window += windowUsed
-        windowSize &-= windowUsed
-        windowUsed = 0
-    }
+        var errorAt: UnsafePointer<UInt8>
+        var errorMessage: StaticString = ""
+        /// The first value of the wrong type in the current record (-1: none).
+        var invalidField = -1
+        var invalidStart: UnsafePointer<UInt8>
+        var invalidEnd: UnsafePointer<UInt8>
+        var invalidFound: StaticString = ""
 
-    @inline(__always)
-    mutating func fail(_ at: UnsafePointer<UInt8>, _ message: StaticString) -> UnsafePointer<UInt8>? {
-        errorAt = at
-        errorMessage = message
-        return nil
-    }
-
-    @inline(__always)
-    func skipSpace(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
-        var p = p
-        while p < e {
-            let c = p.pointee
-            if c > 0x20 || (c != 0x20 && c != 0x09 && c != 0x0D && c != 0x0A) { break }
-            p += 1
+        init(fields: UnsafeMutablePointer<FieldInfo>, columns: UnsafeMutablePointer<ColumnBinding>, fieldCount: Int,
+             hints: UnsafeMutablePointer<Int32>, arena: ByteArena, bufferEnd: UnsafePointer<UInt8>) {
+            self.fields = fields
+            self.columns = columns
+            self.fieldCount = fieldCount
+            self.hints = hints
+            self.arena = arena
+            self.bufferEnd = bufferEnd
+            errorAt = bufferEnd
+            invalidStart = bufferEnd
+            invalidEnd = bufferEnd
         }
-        return p
-    }
 
-    /// Parses the line `[start, e)` as one JSON object into row `row`.
-    @inline(__always)
-    mutating func parseRecord(_ start: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, row: Int) -> RecordOutcome {
-        var p = skipSpace(start, e)
-        if p == e { return .blank }
-        // Columns are reused across batches: every field of the row starts null.
-        for i in 0..<fieldCount { columns[i].validity[row] = 0 }
-        invalidField = -1
-        guard p.pointee == UInt8(ascii: "{") else {
-            _ = fail(p, "expected a JSON object ('{')")
-            return .malformed
+        @inline(__always)
+        mutating func fail(_ at: UnsafePointer<UInt8>, _ message: StaticString) -> UnsafePointer<UInt8>? {
+            errorAt = at
+            errorMessage = message
+            return nil
         }
-        p = skipSpace(p + 1, e)
-        if p < e && p.pointee == UInt8(ascii: "}") {
-            p += 1
-        } else {
-            var position = 0
-            while true {
-                guard p < e && p.pointee == quote else {
-                    _ = fail(p, "expected a key string")
-                    return .malformed
-                }
+
+        @inline(__always)
+        func skipSpace(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+            var p = p
+            while p < e {
+                let c = p.pointee
+                if c > 0x20 || (c != 0x20 && c != 0x09 && c != 0x0D && c != 0x0A) { break }
                 p += 1
-                // Fast path: the field that the key at this position matched last time, compared in place.
-                var slot = -1
-                let hint = position < NDJSONDecoder.hintedKeys ? Int(hints[position]) : -1
-                if hint >= 0 {
-                    let f = fields[hint]
-                    let n = f.nameLength
-                    if f.rawMatchable && e - p > n && p[n] == quote && bytesEqual(p, f.name, n) {
-                        slot = hint
-                        p += n + 1
-                    }
-                }
-                if slot < 0 {
-                    guard let r = matchKey(p, e) else { return .malformed }
-                    slot = r.slot
-                    p = r.next
-                    if position < NDJSONDecoder.hintedKeys { hints[position] = Int32(truncatingIfNeeded: slot) }
-                }
-                p = skipSpace(p, e)
-                guard p < e && p.pointee == UInt8(ascii: ":") else {
-                    _ = fail(p, "expected ':' after a key")
-                    return .malformed
-                }
-                p = skipSpace(p + 1, e)
-                let after = slot >= 0 ? parseFieldValue(slot, p, e, row: row) : skipValue(p, e, depth: 0)
-                guard let after else { return .malformed }
-                p = skipSpace(after, e)
-                if p < e {
-                    if p.pointee == UInt8(ascii: ",") {
-                        p = skipSpace(p + 1, e)
-                        position += 1
-                        continue
-                    }
-                    if p.pointee == UInt8(ascii: "}") {
-                        p += 1
-                        break
-                    }
-                }
-                _ = fail(p, p < e ? "expected ',' or '}' after a value" : "unterminated object (missing '}')")
+            }
+            return p
+        }
+
+        /// Parses the line `[start, e)` as one JSON object into row `row`.
+        @inline(__always)
+        mutating func parseRecord(_ start: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, row: Int) -> RecordOutcome {
+            var p = skipSpace(start, e)
+            if p == e { return .blank }
+            // Columns are reused across batches: every field of the row starts null.
+            for i in 0..<fieldCount { columns[i].validity[row] = 0 }
+            invalidField = -1
+            guard p.pointee == UInt8(ascii: "{") else {
+                _ = fail(p, "expected a JSON object ('{')")
                 return .malformed
             }
-        }
-        p = skipSpace(p, e)
-        if p != e {
-            _ = fail(p, "unexpected bytes after the object")
-            return .malformed
-        }
-        return invalidField >= 0 ? .invalid : .decoded
-    }
-
-    /// Slow path for a key (after its opening quote): finds its end,
-    /// unescapes it if needed, and searches the schema. slot -1 = not a field.
-    mutating func matchKey(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> (slot: Int, next: UnsafePointer<UInt8>)? {
-        var escaped = false
-        guard let close = scanString(p, e, escaped: &escaped) else { return nil }
-        var key = p
-        var n = close - p
-        if escaped {
-            // Unescape into the arena's free space without keeping it: a scratch buffer that costs nothing.
-            let scratch = stringSpace(n)
-            n = unescape(p, close, into: scratch)
-            key = UnsafePointer(scratch)
-        }
-        for i in 0..<fieldCount {
-            let f = fields[i]
-            if f.nameLength == n && bytesEqual(key, f.name, n) { return (i, close + 1) }
-        }
-        return (-1, close + 1)
-    }
-
-    @inline(__always)
-    func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        var i = 0
-        while i &+ 8 <= n {
-            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
-            i &+= 8
-        }
-        while i < n {
-            if a[i] != b[i] { return false }
-            i &+= 1
-        }
-        return true
-    }
-
-    /// Parses the value at `p` into field `slot` of `row`. A value of the
-    /// wrong type is remembered in `invalid*` and skipped, so the rest of the
-    /// record is still checked for syntax (a malformed record is reported as
-    /// such even if it also has a wrong-typed value).
-    @inline(__always)
-    mutating func parseFieldValue(_ slot: Int, _ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, row: Int) -> UnsafePointer<UInt8>? {
-        guard p < e else { return fail(p, "expected a value") }
-        let c = p.pointee
-        let column = columns[slot]
-        if c == UInt8(ascii: "n") {
-            guard let after = literal(p, e, "null") else { return nil }
-            column.validity[row] = 0
-            return after
-        }
-        switch fields[slot].type {
-        case .float64:
-            if c == UInt8(ascii: "-") || c &- 48 < 10 {
-                var integer = true
-                guard let after = scanNumber(p, e, integer: &integer) else { return nil }
-                guard let v = NumberParsing.parseDouble(p, after - p) else {
-                    return invalid(slot, p, after, "a number out of the float64 range")
+            p = skipSpace(p + 1, e)
+            if p < e && p.pointee == UInt8(ascii: "}") {
+                p += 1
+            } else {
+                var position = 0
+                while true {
+                    guard p < e && p.pointee == quote else {
+                        _ = fail(p, "expected a key string")
+                        return .malformed
+                    }
+                    p += 1
+                    // Fast path: the field that the key at this position matched last time, compared in place.
+                    var slot = -1
+                    let hint = position < NDJSONDecoder.hintedKeys ? Int(hints[position]) : -1
+                    if hint >= 0 {
+                        let f = fields[hint]
+                        let n = f.nameLength
+                        if f.rawMatchable && e - p > n && p[n] == quote && bytesEqual(p, f.name, n) {
+                            slot = hint
+                            p += n + 1
+                        }
+                    }
+                    if slot < 0 {
+                        guard let r = matchKey(p, e) else { return .malformed }
+                        slot = r.slot
+                        p = r.next
+                        if position < NDJSONDecoder.hintedKeys { hints[position] = Int32(truncatingIfNeeded: slot) }
+                    }
+                    p = skipSpace(p, e)
+                    guard p < e && p.pointee == UInt8(ascii: ":") else {
+                        _ = fail(p, "expected ':' after a key")
+                        return .malformed
+                    }
+                    p = skipSpace(p + 1, e)
+                    let after = slot >= 0 ? parseFieldValue(slot, p, e, row: row) : skipValue(p, e, depth: 0)
+                    guard let after else { return .malformed }
+                    p = skipSpace(after, e)
+                    if p < e {
+                        if p.pointee == UInt8(ascii: ",") {
+                            p = skipSpace(p + 1, e)
+                            position += 1
+                            continue
+                        }
+                        if p.pointee == UInt8(ascii: "}") {
+                            p += 1
+                            break
+                        }
+                    }
+                    _ = fail(p, p < e ? "expected ',' or '}' after a value" : "unterminated object (missing '}')")
+                    return .malformed
                 }
-                column.values.assumingMemoryBound(to: Double.self)[row] = v
-                column.validity[row] = 1
+            }
+            p = skipSpace(p, e)
+            if p != e {
+                _ = fail(p, "unexpected bytes after the object")
+                return .malformed
+            }
+            return invalidField >= 0 ? .invalid : .decoded
+        }
+
+        /// Slow path for a key (after its opening quote): finds its end,
+        /// unescapes it if needed, and searches the schema. slot -1 = not a field.
+        mutating func matchKey(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> (slot: Int, next: UnsafePointer<UInt8>)? {
+            var escaped = false
+            guard let close = scanString(p, e, escaped: &escaped) else { return nil }
+            var key = p
+            var n = close - p
+            if escaped {
+                // Unescape into the arena's free space without committing it: a scratch buffer that costs nothing.
+                let scratch = arena.reserve(n)
+                n = unescape(p, close, into: scratch)
+                key = UnsafePointer(scratch)
+            }
+            for i in 0..<fieldCount {
+                let f = fields[i]
+                if f.nameLength == n && bytesEqual(key, f.name, n) { return (i, close + 1) }
+            }
+            return (-1, close + 1)
+        }
+
+        @inline(__always)
+        func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+            var i = 0
+            while i &+ 8 <= n {
+                if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
+                i &+= 8
+            }
+            while i < n {
+                if a[i] != b[i] { return false }
+                i &+= 1
+            }
+            return true
+        }
+
+        /// Parses the value at `p` into field `slot` of `row`. A value of the
+        /// wrong type is remembered in `invalid*` and skipped, so the rest of the
+        /// record is still checked for syntax (a malformed record is reported as
+        /// such even if it also has a wrong-typed value).
+        @inline(__always)
+        mutating func parseFieldValue(_ slot: Int, _ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, row: Int) -> UnsafePointer<UInt8>? {
+            guard p < e else { return fail(p, "expected a value") }
+            let c = p.pointee
+            let column = columns[slot]
+            if c == UInt8(ascii: "n") {
+                guard let after = literal(p, e, "null") else { return nil }
+                column.validity[row] = 0
                 return after
             }
-        case .int64:
-            if c == UInt8(ascii: "-") || c &- 48 < 10 {
-                // Fast path: up to 18 digits cannot overflow, so accumulate while scanning.
-                let negative = c == UInt8(ascii: "-")
-                let digits = negative ? p + 1 : p
-                var q = digits
-                var magnitude: Int64 = 0
-                while q < e {
-                    let d = q.pointee &- 48
-                    if d >= 10 { break }
-                    magnitude = magnitude &* 10 &+ Int64(d)
-                    q += 1
-                }
-                let n = q - digits
-                if n > 0 && n <= 18 && (q == e || (q.pointee != UInt8(ascii: ".") && q.pointee | 0x20 != UInt8(ascii: "e"))) {
-                    column.values.assumingMemoryBound(to: Int64.self)[row] = negative ? 0 &- magnitude : magnitude
+            switch fields[slot].type {
+            case .float64:
+                if c == UInt8(ascii: "-") || c &- 48 < 10 {
+                    var integer = true
+                    guard let after = scanNumber(p, e, integer: &integer) else { return nil }
+                    guard let v = NumberParsing.parseDouble(p, after - p) else {
+                        return invalid(slot, p, after, "a number that does not fit in float64")
+                    }
+                    column.values.assumingMemoryBound(to: Double.self)[row] = v
                     column.validity[row] = 1
-                    return q
+                    return after
                 }
-                // Slow path: no digits, a fraction or exponent, or a long number that may overflow.
-                var integer = true
-                guard let after = scanNumber(p, e, integer: &integer) else { return nil }
-                guard integer else { return invalid(slot, p, after, "a number with a fraction or exponent") }
-                guard let v = NumberParsing.parseInt64(p, after - p) else {
-                    return invalid(slot, p, after, "a number out of the int64 range")
-                }
-                column.values.assumingMemoryBound(to: Int64.self)[row] = v
-                column.validity[row] = 1
-                return after
-            }
-        case .bool:
-            if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") {
-                let isTrue = c == UInt8(ascii: "t")
-                guard let after = isTrue ? literal(p, e, "true") : literal(p, e, "false") else { return nil }
-                column.values.assumingMemoryBound(to: UInt8.self)[row] = isTrue ? 1 : 0
-                column.validity[row] = 1
-                return after
-            }
-        case .string:
-            if c == quote {
-                var escaped = false
-                let s = p + 1
-                guard let close = scanString(s, e, escaped: &escaped) else { return nil }
-                let n = close - s
-                let strings = column.values.assumingMemoryBound(to: StringSlot.self)
-                if !escaped {
-                    let dst = stringSpace(n)
-                    dst.update(from: s, count: n)
-                    strings[row] = keepString(n)
-                    if let ids = column.keyIDs {
-                        // Unescaped bytes lie in the input buffer, which may be read up to its end.
-                        ids[row] = column.dictionary.unsafelyUnwrapped.takeUnretainedValue().intern(s, n, readable: bufferEnd - s)
+            case .int64:
+                if c == UInt8(ascii: "-") || c &- 48 < 10 {
+                    var integer = true
+                    guard let after = scanNumber(p, e, integer: &integer) else { return nil }
+                    guard integer else { return invalid(slot, p, after, "a number with a fraction or exponent") }
+                    guard let v = NumberParsing.parseInt64(p, after - p) else {
+                        return invalid(slot, p, after, "a number that does not fit in int64")
                     }
-                } else {
-                    let dst = stringSpace(n)  // unescaping never lengthens
-                    let length = unescape(s, close, into: dst)
-                    strings[row] = keepString(length)
-                    if let ids = column.keyIDs {
-                        ids[row] = column.dictionary.unsafelyUnwrapped.takeUnretainedValue().intern(dst, length, readable: 0)
-                    }
+                    column.values.assumingMemoryBound(to: Int64.self)[row] = v
+                    column.validity[row] = 1
+                    return after
                 }
-                column.validity[row] = 1
-                return close + 1
+            case .bool:
+                if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") {
+                    let isTrue = c == UInt8(ascii: "t")
+                    guard let after = isTrue ? literal(p, e, "true") : literal(p, e, "false") else { return nil }
+                    column.values.assumingMemoryBound(to: UInt8.self)[row] = isTrue ? 1 : 0
+                    column.validity[row] = 1
+                    return after
+                }
+            case .string:
+                if c == quote {
+                    var escaped = false
+                    let s = p + 1
+                    guard let close = scanString(s, e, escaped: &escaped) else { return nil }
+                    let n = close - s
+                    let strings = column.values.assumingMemoryBound(to: StringSlot.self)
+                    if !escaped {
+                        strings[row] = arena.append(s, n)
+                        if let ids = column.keyIDs {
+                            // Unescaped bytes lie in the input buffer, which may be read up to its end.
+                            ids[row] = column.dictionary.unsafelyUnwrapped.takeUnretainedValue().intern(s, n, readable: bufferEnd - s)
+                        }
+                    } else {
+                        let dst = arena.reserve(n)  // unescaping never lengthens
+                        let length = unescape(s, close, into: dst)
+                        strings[row] = arena.commit(length)
+                        if let ids = column.keyIDs {
+                            ids[row] = column.dictionary.unsafelyUnwrapped.takeUnretainedValue().intern(dst, length, readable: 0)
+                        }
+                    }
+                    column.validity[row] = 1
+                    return close + 1
+                }
             }
-        }
-        // The wrong type: check it is a JSON value at all, then remember it.
-        guard let after = skipValue(p, e, depth: 0) else { return nil }
-        let found: StaticString
-        switch c {
-        case quote: found = "a string"
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
-        case UInt8(ascii: "{"): found = "an object"
-        case UInt8(ascii: "["): found = "an array"
-        default: found = "a number"
-        }
-        return invalid(slot, p, after, found)
-    }
-
-    mutating func invalid(_ slot: Int, _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ found: StaticString) -> UnsafePointer<UInt8> {
-        if invalidField < 0 {
-            invalidField = slot
-            invalidStart = start
-            invalidEnd = end
-            invalidFound = found
-        }
-        return end
-    }
-
-    /// Matches the literal `word` (`true`, `false`, `null`) at `p`.
-    @inline(__always)
-    mutating func literal(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, _ word: StaticString) -> UnsafePointer<UInt8>? {
-        let n = word.utf8CodeUnitCount
-        if e - p >= n && bytesEqual(p, word.utf8Start, n) { return p + n }
-        return fail(p, "invalid literal (expected true, false or null)")
-    }
-
-    /// Scans a JSON number starting at `p` (a '-' or a digit); `integer` is
-    /// cleared if it has a fraction or exponent. Leading zeros are tolerated.
-    @inline(__always)
-    mutating func scanNumber(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, integer: inout Bool) -> UnsafePointer<UInt8>? {
-        var q = p
-        if q.pointee == UInt8(ascii: "-") { q += 1 }
-        let digits = q
-        while q < e && q.pointee &- 48 < 10 { q += 1 }
-        if q == digits { return fail(q, "invalid number (no digits)") }
-        if q < e && q.pointee == UInt8(ascii: ".") {
-            q += 1
-            let fraction = q
-            while q < e && q.pointee &- 48 < 10 { q += 1 }
-            if q == fraction { return fail(q, "invalid number (no digits after '.')") }
-            integer = false
-        }
-        if q < e && q.pointee | 0x20 == UInt8(ascii: "e") {
-            q += 1
-            if q < e && (q.pointee == UInt8(ascii: "+") || q.pointee == UInt8(ascii: "-")) { q += 1 }
-            let exponent = q
-            while q < e && q.pointee &- 48 < 10 { q += 1 }
-            if q == exponent { return fail(q, "invalid number (no digits in the exponent)") }
-            integer = false
-        }
-        return q
-    }
-
-    /// Finds the closing quote of a string whose contents start at `p`,
-    /// checking its escapes; `escaped` is set if it has any.
-    @inline(__always)
-    mutating func scanString(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, escaped: inout Bool) -> UnsafePointer<UInt8>? {
-        var q = p
-        while q < e {
-            let c = q.pointee
-            if c == quote { return q }
-            if c == backslash {
-                escaped = true
-                guard let after = checkEscape(q, e) else { return nil }
-                q = after
-                continue
-            }
-            if c < 0x20 { return fail(q, "control character in a string (must be escaped)") }
-            q += 1
-        }
-        return fail(q, "unterminated string")
-    }
-
-    /// Checks the escape sequence at `q` (a backslash) and returns what follows it.
-    mutating func checkEscape(_ q: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
-        guard q + 1 < e else { return fail(q, "unterminated string") }
-        switch q[1] {
-        case quote, backslash, UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            return q + 2
-        case UInt8(ascii: "u"):
-            guard e - q >= 6, hexValue(q + 2) >= 0 else { return fail(q, "invalid \\u escape (needs 4 hex digits)") }
-            return q + 6
-        default:
-            return fail(q, "invalid escape sequence in a string")
-        }
-    }
-
-    /// The value of 4 hex digits at `p`, or -1.
-    @inline(__always)
-    func hexValue(_ p: UnsafePointer<UInt8>) -> Int {
-        var v = 0
-        for i in 0..<4 {
-            let c = p[i]
-            let d: Int
+            // The wrong type: check it is a JSON value at all, then remember it.
+            guard let after = skipValue(p, e, depth: 0) else { return nil }
+            let found: StaticString
             switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = Int(c &- 48)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = Int(c &- 87)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = Int(c &- 55)
-            default: return -1
+            case quote: found = "a string"
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+            case UInt8(ascii: "{"): found = "an object"
+            case UInt8(ascii: "["): found = "an array"
+            default: found = "a number"
             }
-            v = v << 4 | d
+            return invalid(slot, p, after, found)
         }
-        return v
-    }
 
-    /// Unescapes the checked string contents `[p, e)` into `dst` as UTF-8 and
-    /// returns the length, which is never more than `e - p`. An unpaired
-    /// surrogate becomes U+FFFD.
-    func unescape(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>) -> Int {
-        var q = p
-        var o = 0
-        while q < e {
-            let c = q.pointee
-            if c != backslash {
-                dst[o] = c
-                o += 1
-                q += 1
-                continue
+        mutating func invalid(_ slot: Int, _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ found: StaticString) -> UnsafePointer<UInt8> {
+            if invalidField < 0 {
+                invalidField = slot
+                invalidStart = start
+                invalidEnd = end
+                invalidFound = found
             }
-            let x = q[1]
-            q += 2
-            switch x {
-            case UInt8(ascii: "b"): dst[o] = 0x08
-            case UInt8(ascii: "f"): dst[o] = 0x0C
-            case UInt8(ascii: "n"): dst[o] = 0x0A
-            case UInt8(ascii: "r"): dst[o] = 0x0D
-            case UInt8(ascii: "t"): dst[o] = 0x09
+            return end
+        }
+
+        /// Matches the literal `word` (`true`, `false`, `null`) at `p`.
+        @inline(__always)
+        mutating func literal(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, _ word: StaticString) -> UnsafePointer<UInt8>? {
+            let n = word.utf8CodeUnitCount
+            if e - p >= n && bytesEqual(p, word.utf8Start, n) { return p + n }
+            return fail(p, "invalid literal (expected true, false or null)")
+        }
+
+        /// Scans a JSON number starting at `p` (a '-' or a digit); `integer` is
+        /// cleared if it has a fraction or exponent. Leading zeros are tolerated.
+        @inline(__always)
+        mutating func scanNumber(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, integer: inout Bool) -> UnsafePointer<UInt8>? {
+            var q = p
+            if q.pointee == UInt8(ascii: "-") { q += 1 }
+            let digits = q
+            while q < e && q.pointee &- 48 < 10 { q += 1 }
+            if q == digits { return fail(q, "invalid number (no digits)") }
+            if q < e && q.pointee == UInt8(ascii: ".") {
+                q += 1
+                let fraction = q
+                while q < e && q.pointee &- 48 < 10 { q += 1 }
+                if q == fraction { return fail(q, "invalid number (no digits after '.')") }
+                integer = false
+            }
+            if q < e && q.pointee | 0x20 == UInt8(ascii: "e") {
+                q += 1
+                if q < e && (q.pointee == UInt8(ascii: "+") || q.pointee == UInt8(ascii: "-")) { q += 1 }
+                let exponent = q
+                while q < e && q.pointee &- 48 < 10 { q += 1 }
+                if q == exponent { return fail(q, "invalid number (no digits in the exponent)") }
+                integer = false
+            }
+            return q
+        }
+
+        /// Finds the closing quote of a string whose contents start at `p`,
+        /// checking its escapes; `escaped` is set if it has any.
+        @inline(__always)
+        mutating func scanString(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, escaped: inout Bool) -> UnsafePointer<UInt8>? {
+            var q = p
+            while q < e {
+                let c = q.pointee
+                if c == quote { return q }
+                if c == backslash {
+                    escaped = true
+                    guard let after = checkEscape(q, e) else { return nil }
+                    q = after
+                    continue
+                }
+                if c < 0x20 { return fail(q, "control character in a string (must be escaped)") }
+                q += 1
+            }
+            return fail(q, "unterminated string")
+        }
+
+        /// Checks the escape sequence at `q` (a backslash) and returns what follows it.
+        mutating func checkEscape(_ q: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
+            guard q + 1 < e else { return fail(q, "unterminated string") }
+            switch q[1] {
+            case quote, backslash, UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                return q + 2
             case UInt8(ascii: "u"):
-                var scalar = UInt32(hexValue(q))
-                q += 4
-                if scalar & 0xFC00 == 0xD800 {
-                    // A high surrogate: combine with a following low one.
-                    if e - q >= 6, q[0] == backslash, q[1] == UInt8(ascii: "u") {
-                        let low = UInt32(hexValue(q + 2))
-                        if low & 0xFC00 == 0xDC00 {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            q += 6
+                guard e - q >= 6, hexValue(q + 2) >= 0 else { return fail(q, "invalid \\u escape (needs 4 hex digits)") }
+                return q + 6
+            default:
+                return fail(q, "invalid escape sequence in a string")
+            }
+        }
+
+        /// The value of 4 hex digits at `p`, or -1.
+        @inline(__always)
+        func hexValue(_ p: UnsafePointer<UInt8>) -> Int {
+            var v = 0
+            for i in 0..<4 {
+                let c = p[i]
+                let d: Int
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = Int(c &- 48)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = Int(c &- 87)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = Int(c &- 55)
+                default: return -1
+                }
+                v = v << 4 | d
+            }
+            return v
+        }
+
+        /// Unescapes the checked string contents `[p, e)` into `dst` as UTF-8 and
+        /// returns the length, which is never more than `e - p`. An unpaired
+        /// surrogate becomes U+FFFD.
+        func unescape(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>) -> Int {
+            var q = p
+            var o = 0
+            while q < e {
+                let c = q.pointee
+                if c != backslash {
+                    dst[o] = c
+                    o += 1
+                    q += 1
+                    continue
+                }
+                let x = q[1]
+                q += 2
+                switch x {
+                case UInt8(ascii: "b"): dst[o] = 0x08
+                case UInt8(ascii: "f"): dst[o] = 0x0C
+                case UInt8(ascii: "n"): dst[o] = 0x0A
+                case UInt8(ascii: "r"): dst[o] = 0x0D
+                case UInt8(ascii: "t"): dst[o] = 0x09
+                case UInt8(ascii: "u"):
+                    var scalar = UInt32(hexValue(q))
+                    q += 4
+                    if scalar & 0xFC00 == 0xD800 {
+                        // A high surrogate: combine with a following low one.
+                        if e - q >= 6, q[0] == backslash, q[1] == UInt8(ascii: "u") {
+                            let low = UInt32(hexValue(q + 2))
+                            if low & 0xFC00 == 0xDC00 {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                                q += 6
+                            } else {
+                                scalar = 0xFFFD
+                            }
                         } else {
                             scalar = 0xFFFD
                         }
-                    } else {
+                    } else if scalar & 0xFC00 == 0xDC00 {
                         scalar = 0xFFFD
                     }
-                } else if scalar & 0xFC00 == 0xDC00 {
-                    scalar = 0xFFFD
+                    o += encodeUTF8(scalar, dst + o)
+                    continue
+                default: dst[o] = x  // " \ /
                 }
-                o += encodeUTF8(scalar, dst + o)
-                continue
-            default: dst[o] = x  // " \ /
+                o += 1
             }
-            o += 1
+            return o
         }
-        return o
-    }
 
-    @inline(__always)
-    func encodeUTF8(_ s: UInt32, _ d: UnsafeMutablePointer<UInt8>) -> Int {
-        if s < 0x80 {
-            d[0] = UInt8(truncatingIfNeeded: s)
-            return 1
-        }
-        if s < 0x800 {
-            d[0] = UInt8(truncatingIfNeeded: 0xC0 | s >> 6)
-            d[1] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
-            return 2
-        }
-        if s < 0x10000 {
-            d[0] = UInt8(truncatingIfNeeded: 0xE0 | s >> 12)
-            d[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
-            d[2] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
-            return 3
-        }
-        d[0] = UInt8(truncatingIfNeeded: 0xF0 | s >> 18)
-        d[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 12) & 0x3F)
-        d[2] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
-        d[3] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
-        return 4
-    }
-
-    /// Skips any JSON value at `p` (checking its syntax) and returns what follows it.
-    mutating func skipValue(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, depth: Int) -> UnsafePointer<UInt8>? {
-        guard p < e else { return fail(p, "expected a value") }
-        switch p.pointee {
-        case quote:
-            var escaped = false
-            guard let close = scanString(p + 1, e, escaped: &escaped) else { return nil }
-            return close + 1
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            var integer = true
-            return scanNumber(p, e, integer: &integer)
-        case UInt8(ascii: "t"): return literal(p, e, "true")
-        case UInt8(ascii: "f"): return literal(p, e, "false")
-        case UInt8(ascii: "n"): return literal(p, e, "null")
-        case UInt8(ascii: "["):
-            guard depth < NDJSONDecoder.maxDepth else { return fail(p, "nesting too deep") }
-            var q = skipSpace(p + 1, e)
-            if q < e && q.pointee == UInt8(ascii: "]") { return q + 1 }
-            while true {
-                guard let after = skipValue(q, e, depth: depth + 1) else { return nil }
-                q = skipSpace(after, e)
-                guard q < e else { return fail(q, "unterminated array (missing ']')") }
-                if q.pointee == UInt8(ascii: "]") { return q + 1 }
-                guard q.pointee == UInt8(ascii: ",") else { return fail(q, "expected ',' or ']' in an array") }
-                q = skipSpace(q + 1, e)
+        @inline(__always)
+        func encodeUTF8(_ s: UInt32, _ d: UnsafeMutablePointer<UInt8>) -> Int {
+            if s < 0x80 {
+                d[0] = UInt8(truncatingIfNeeded: s)
+                return 1
             }
-        case UInt8(ascii: "{"):
-            guard depth < NDJSONDecoder.maxDepth else { return fail(p, "nesting too deep") }
-            var q = skipSpace(p + 1, e)
-            if q < e && q.pointee == UInt8(ascii: "}") { return q + 1 }
-            while true {
-                guard q < e && q.pointee == quote else { return fail(q, "expected a key string") }
+            if s < 0x800 {
+                d[0] = UInt8(truncatingIfNeeded: 0xC0 | s >> 6)
+                d[1] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+                return 2
+            }
+            if s < 0x10000 {
+                d[0] = UInt8(truncatingIfNeeded: 0xE0 | s >> 12)
+                d[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
+                d[2] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+                return 3
+            }
+            d[0] = UInt8(truncatingIfNeeded: 0xF0 | s >> 18)
+            d[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 12) & 0x3F)
+            d[2] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
+            d[3] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+            return 4
+        }
+
+        /// Skips any JSON value at `p` (checking its syntax) and returns what follows it.
+        mutating func skipValue(_ p: UnsafePointer<UInt8>, _ e: UnsafePointer<UInt8>, depth: Int) -> UnsafePointer<UInt8>? {
+            guard p < e else { return fail(p, "expected a value") }
+            switch p.pointee {
+            case quote:
                 var escaped = false
-                guard let close = scanString(q + 1, e, escaped: &escaped) else { return nil }
-                q = skipSpace(close + 1, e)
-                guard q < e && q.pointee == UInt8(ascii: ":") else { return fail(q, "expected ':' after a key") }
-                guard let after = skipValue(skipSpace(q + 1, e), e, depth: depth + 1) else { return nil }
-                q = skipSpace(after, e)
-                guard q < e else { return fail(q, "unterminated object (missing '}')") }
-                if q.pointee == UInt8(ascii: "}") { return q + 1 }
-                guard q.pointee == UInt8(ascii: ",") else { return fail(q, "expected ',' or '}' after a value") }
-                q = skipSpace(q + 1, e)
+                guard let close = scanString(p + 1, e, escaped: &escaped) else { return nil }
+                return close + 1
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                var integer = true
+                return scanNumber(p, e, integer: &integer)
+            case UInt8(ascii: "t"): return literal(p, e, "true")
+            case UInt8(ascii: "f"): return literal(p, e, "false")
+            case UInt8(ascii: "n"): return literal(p, e, "null")
+            case UInt8(ascii: "["):
+                guard depth < NDJSONDecoder.maxDepth else { return fail(p, "nesting too deep") }
+                var q = skipSpace(p + 1, e)
+                if q < e && q.pointee == UInt8(ascii: "]") { return q + 1 }
+                while true {
+                    guard let after = skipValue(q, e, depth: depth + 1) else { return nil }
+                    q = skipSpace(after, e)
+                    guard q < e else { return fail(q, "unterminated array (missing ']')") }
+                    if q.pointee == UInt8(ascii: "]") { return q + 1 }
+                    guard q.pointee == UInt8(ascii: ",") else { return fail(q, "expected ',' or ']' in an array") }
+                    q = skipSpace(q + 1, e)
+                }
+            case UInt8(ascii: "{"):
+                guard depth < NDJSONDecoder.maxDepth else { return fail(p, "nesting too deep") }
+                var q = skipSpace(p + 1, e)
+                if q < e && q.pointee == UInt8(ascii: "}") { return q + 1 }
+                while true {
+                    guard q < e && q.pointee == quote else { return fail(q, "expected a key string") }
+                    var escaped = false
+                    guard let close = scanString(q + 1, e, escaped: &escaped) else { return nil }
+                    q = skipSpace(close + 1, e)
+                    guard q < e && q.pointee == UInt8(ascii: ":") else { return fail(q, "expected ':' after a key") }
+                    guard let after = skipValue(skipSpace(q + 1, e), e, depth: depth + 1) else { return nil }
+                    q = skipSpace(after, e)
+                    guard q < e else { return fail(q, "unterminated object (missing '}')") }
+                    if q.pointee == UInt8(ascii: "}") { return q + 1 }
+                    guard q.pointee == UInt8(ascii: ",") else { return fail(q, "expected ',' or '}' after a value") }
+                    q = skipSpace(q + 1, e)
+                }
+            default:
+                return fail(p, "expected a value")
             }
-        default:
-            return fail(p, "expected a value")
         }
     }
-}
 }

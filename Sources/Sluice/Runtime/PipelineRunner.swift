@@ -66,7 +66,8 @@ public final class PipelineRunner {
             bytesIn: source.bytesRead,
             seconds: seconds,
             windowsEmitted: windows,
-            stateBytes: plan.stateBytes
+            stateBytes: plan.stateBytes,
+            peakRSSBytes: peakResidentBytes()
         )
     }
 

@@ -15,6 +15,8 @@ public struct RunSummary: Codable, Sendable {
     public var seconds: Double
     public var windowsEmitted: Int
     public var stateBytes: Int
+    /// Peak resident memory of the whole process, at the end of the run.
+    public var peakRSSBytes: Int
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(recordsIn) / seconds : 0 }
 
@@ -29,6 +31,7 @@ public struct RunSummary: Codable, Sendable {
         let mb = Double(bytesIn) / 1_048_576
         lines.append("  \(fixed(seconds, 3)) s, \(formatRate(rate)) events/s, \(fixed(mb, 1)) MiB in (\(fixed(seconds > 0 ? mb / seconds : 0, 1)) MiB/s)")
         if windowsEmitted > 0 { lines.append("  \(windowsEmitted) windows closed") }
+        lines.append("  peak RSS \(fixed(Double(peakRSSBytes) / 1_048_576, 1)) MiB")
         return lines.joined(separator: "\n")
     }
 }
