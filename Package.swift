@@ -8,7 +8,7 @@ import PackageDescription
 //   Sources/SluiceWorkload  the canonical benchmark workload: generator and checksum
 //   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
 //   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
-// The core library depends on nothing but the Swift toolchain, so tests build fast.
+// The core library depends on nothing but the Swift toolchain and libzstd, so tests build fast.
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
@@ -24,7 +24,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .target(name: "Sluice", path: "Sources/Sluice"),
+        // zstd (Debian's libzstd-dev, installed by scripts/setup.sh) compresses spilled replay
+        // segments and, later, checkpoints.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Sluice", dependencies: ["CZstd"], path: "Sources/Sluice"),
         .target(name: "SluiceFiles", dependencies: ["Sluice"], path: "connectors/files"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
@@ -42,7 +45,7 @@ let package = Package(
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI", "SluicePipelines"], path: "Sources/sluice"),
         .testTarget(name: "SluiceTests", dependencies: ["Sluice"], path: "Tests/SluiceTests"),
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
-        .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines"], path: "Tests/SluicePipelinesTests"),
+        .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 # python3: the workload checker (shared/workload/verify.py) and the generator parity test.
-# librdkafka-dev, libzstd-dev, kcat: the Kafka connectors and checkpoints (see README, "Roadmap").
-packages=(python3 pkg-config)
+# libzstd-dev + pkg-config: zstd-compressed replay segments (the CZstd system-library target).
+packages=(python3 pkg-config libzstd-dev)
 
 missing=()
 for p in "${packages[@]}"; do

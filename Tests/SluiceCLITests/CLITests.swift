@@ -65,6 +65,21 @@ import Testing
         #expect(a.hasPrefix("sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n"))
     }
 
+    @Test func theReadmeYAMLSpecIsTheShippedPipeline() throws {
+        let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```yaml\n"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let dir = try TempDir()
+        try dir.write("readme.yaml", String(readme[start.upperBound..<end.lowerBound]))
+        let fromReadme = try CLI.run(["spec", "--spec", dir.path("readme.yaml"), "--format", "json"])
+        #expect(fromReadme.status == 0, "\(fromReadme.stderr)")
+        let shipped = try CLI.run(["spec", "sensor-features", "--format", "json"])
+        let a = try JSONSerialization.jsonObject(with: Data(fromReadme.stdout.utf8)) as! NSDictionary
+        let b = (try JSONSerialization.jsonObject(with: Data(shipped.stdout.utf8)) as! NSDictionary).mutableCopy() as! NSMutableDictionary
+        b.removeObject(forKey: "summary")
+        #expect(a == b)
+    }
+
     @Test func badRecordsAreDeadLetteredWithReasonsNotFatal() throws {
         let dir = try TempDir()
         try dir.write("in.csv", """
