@@ -32,7 +32,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Where the generated workload data lives (reused between runs).")
     var dataDir: String = "data/bench"
 
-    @Option(help: "Extra arguments passed to `sluice run` (e.g. \"--batch-size 8192\").")
+    @Option(help: "Worker threads for `sluice run` (default: the number of cores; 1 with --prefetch 0 is single-threaded).")
+    var shards: Int = ParallelOptions.defaultShards
+
+    @Option(help: "Blocks read ahead, passed to `sluice run`.")
+    var prefetch: Int = 4
+
+    @Option(help: "Extra arguments passed to `sluice run`, e.g. --run-arguments='--batch-size 8192'.")
     var runArguments: String = ""
 
     @Option(help: "Also write the results as JSON to this file.")
@@ -73,7 +79,8 @@ struct BenchCommand: ParsableCommand {
             var peak = 0
             for _ in 0..<runs {
                 let summaryPath = "\(dataDir)/bench-summary.json"
-                let args = [exe, "run", name, "--input", inputPath, "--output", outputPath, "--dead-letter", "none", "--quiet", "--summary-json", summaryPath]
+                let args = [exe, "run", name, "--input", inputPath, "--output", outputPath, "--dead-letter", "none", "--quiet", "--summary-json", summaryPath,
+                            "--shards", "\(shards)", "--prefetch", "\(prefetch)"]
                     + runArguments.split(separator: " ").map(String.init)
                 let (seconds, _, status) = try spawnAndMeasure(args)
                 guard status == 0 else { throw RuntimeError("`\(args.joined(separator: " "))` exited with status \(status)") }
@@ -93,7 +100,8 @@ struct BenchCommand: ParsableCommand {
             try? FileManager.default.removeItem(atPath: outputPath)
         }
 
-        print("sluice bench \(name): \(events) events, \(runs) run\(runs == 1 ? "" : "s") per format, median, whole process")
+        let layout = shards == 1 && prefetch == 0 ? "single thread" : "\(shards) shard\(shards == 1 ? "" : "s"), prefetch \(prefetch)"
+        print("sluice bench \(name): \(events) events, \(layout), \(runs) run\(runs == 1 ? "" : "s") per format, median, whole process")
         print("format   events/s      median s   peak RSS   checksum")
         for r in results {
             print("\(r.format.padding(toLength: 8, withPad: " ", startingAt: 0)) \((formatRate(r.eventsPerSecond)).padding(toLength: 13, withPad: " ", startingAt: 0)) \(fixed(r.medianSeconds, 3).padding(toLength: 10, withPad: " ", startingAt: 0)) \((fixed(Double(r.peakRSSBytes) / 1_048_576, 1) + " MB").padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.checksum) \(r.checksumOK ? "ok" : "MISMATCH")")

@@ -11,11 +11,22 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Rows per micro-batch (default: the pipeline's, else 4096).")
     var batchSize: Int?
 
+    @Option(help: "Worker threads to describe (as `run --shards`).")
+    var shards: Int = ParallelOptions.defaultShards
+
+    @Option(help: "Blocks read ahead (as `run --prefetch`).")
+    var prefetch: Int = 4
+
+    @Option(help: "Key groups (as `run --key-groups`).")
+    var keyGroups: Int = 128
+
     func run() throws {
         let spec = try pipeline.resolve()
         do {
-            let plan = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), batchSize: batchSize)
-            print(plan.explain(), terminator: "")
+            let plan = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), batchSize: batchSize, resources: pipeline.planResources)
+            // As in `run`: pipelines with enrich steps run on one thread until ParallelRunner takes PlanResources.
+            let parallel = spec.needsResources ? ParallelOptions(shards: 1, prefetch: 0) : ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups)
+            print(plan.explain(parallel: parallel), terminator: "")
         } catch {
             throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
         }

@@ -37,6 +37,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Rows per micro-batch (default: the pipeline's, else 4096).")
     var batchSize: Int?
 
+    @Option(help: "Worker threads, each owning a shard of the keyed state (default: the number of cores). 1 with --prefetch 0 runs on the calling thread only.")
+    var shards: Int = ParallelOptions.defaultShards
+
+    @Option(help: "Input blocks read ahead of the workers (parallel runs).")
+    var prefetch: Int = 4
+
+    @Option(help: "Key groups: hash partitions of the key space, assigned to shards in ranges.")
+    var keyGroups: Int = 128
+
+    @Option(help: ArgumentHelp("Add this delay to every read of a micro-batch's input, to see what prefetching hides (benchmarks).", visibility: .hidden))
+    var sourceDelayMs: Double = 0
+
     @Option(help: "Also write the run summary as JSON to this file.")
     var summaryJSON: String?
 
@@ -49,6 +61,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let format, RecordFormat(rawValue: format) == nil { throw ValidationError("--format must be csv or ndjson, not '\(format)'") }
         if let outputFormat, RecordFormat(rawValue: outputFormat) == nil { throw ValidationError("--output-format must be csv or ndjson, not '\(outputFormat)'") }
+        if shards < 1 || shards > 64 { throw ValidationError("--shards must be between 1 and 64") }
+        if prefetch < 0 { throw ValidationError("--prefetch must not be negative") }
+        if keyGroups < shards { throw ValidationError("--key-groups must be at least --shards") }
     }
 
     func run() throws {
@@ -64,26 +79,49 @@ struct RunCommand: ParsableCommand {
         let deadLetterSink = try deadLetterPath.map { try FileByteSink(path: $0) }
         let deadLetters = DeadLetters(sink: deadLetterSink)
 
-        let plan: PhysicalPlan
-        do {
-            plan = try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize)
-        } catch {
-            throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
-        }
-        let source = try FileSource(path: input, decoder: inputFormat.makeDecoder(csvHeader: !noHeader))
-        let sink = outFormat.makeEncoder(sink: try FileByteSink(path: output))
-        let runner = PipelineRunner(plan: plan, source: source, sink: sink, deadLetters: deadLetters)
-
+        let outputFile = try FileByteSink(path: output)
         let showProgress = !quiet && (progress || isatty(2) != 0)
         let display = ProgressDisplay()
-        let summary: RunSummary
+        let report: ((RunProgress) -> Void)? = showProgress ? { display.update($0) } : nil
+        var summary: RunSummary
         do {
-            summary = try runner.run(progress: showProgress ? { display.update($0) } : nil)
+            // ParallelRunner compiles its plans without PlanResources (yet): pipelines with enrich steps run on this thread.
+            if shards == 1 && prefetch == 0 || spec.needsResources {
+                // Everything on this thread: read, decode, process, write.
+                let plan: PhysicalPlan
+                do {
+                    plan = try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize, resources: pipeline.planResources)
+                } catch {
+                    throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
+                }
+                var source: any RecordSource = try FileSource(path: input, decoder: inputFormat.makeDecoder(csvHeader: !noHeader))
+                if sourceDelayMs > 0 { source = DelayedRecordSource(source, milliseconds: sourceDelayMs) }
+                let sink = outFormat.makeEncoder(sink: outputFile)
+                summary = try PipelineRunner(plan: plan, source: source, sink: sink, deadLetters: deadLetters).run(progress: report)
+                if !plan.enrichStatistics.isEmpty { summary.enrichments = plan.enrichStatistics }
+            } else {
+                var source: any BlockSource = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
+                if sourceDelayMs > 0 { source = DelayedBlockSource(source, milliseconds: sourceDelayMs) }
+                // Each shard encodes its own output; the file sees whole lines from one shard at a time.
+                let shared = LockedByteSink(outputFile)
+                let sinks = (0..<shards).map { i in
+                    outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false)
+                }
+                let runner: ParallelRunner
+                do {
+                    runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups),
+                                                source: source, sinks: sinks, deadLetters: deadLetters, batchSize: batchSize)
+                } catch {
+                    throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
+                }
+                summary = try runner.run(progress: report)
+            }
         } catch let error as InputError {
             display.clear()
             throw RuntimeError(error.message)
         }
         display.clear()
+        try outputFile.close()
         try deadLetterSink?.close()
 
         if !quiet {
@@ -113,9 +151,15 @@ final class ProgressDisplay {
     private var shown = false
 
     func update(_ p: RunProgress) {
-        var line = "\r  \(formatCount(p.recordsIn)) records"
-        let rate = p.seconds > 0 ? Double(p.recordsIn) / p.seconds : 0
-        line += ", \(formatRate(rate)) records/s"
+        var line: String
+        if p.recordsIn >= 0 {
+            line = "\r  \(formatCount(p.recordsIn)) records"
+            let rate = p.seconds > 0 ? Double(p.recordsIn) / p.seconds : 0
+            line += ", \(formatRate(rate)) records/s"
+        } else {
+            let mb = Double(p.bytesIn) / 1_048_576
+            line = "\r  \(fixed(mb, 0)) MiB read, \(fixed(p.seconds > 0 ? mb / p.seconds : 0, 0)) MiB/s"
+        }
         if let total = p.totalBytes, total > 0 {
             let fraction = Double(p.bytesIn) / Double(total)
             line += ", \(Int(fraction * 100))% read"

@@ -13,7 +13,7 @@ import Testing
 
     @Test func explainMatchesTheGoldenPlan() throws {
         for name in ["sensor-features", "request-latency"] {
-            let r = try CLI.run(["explain", name])
+            let r = try CLI.run(["explain", name, "--shards", "2"])
             #expect(r.status == 0, "\(r.stderr)")
             let golden = CLI.packageRoot.appendingPathComponent("Tests/SluiceCLITests/Golden/explain-\(name).txt")
             if ProcessInfo.processInfo.environment["SLUICE_UPDATE_GOLDEN"] == "1" {

@@ -17,11 +17,11 @@ import Testing
             } else {
                 for token in input.split(separator: " ") {
                     let t = Int64(token)!
-                    if case .late(let start, _) = state.assign(time: t) {
+                    // The watermark before an event is the largest earlier event time.
+                    if case .late(let start, _) = state.assign(time: t, watermark: state.maxEventTime) {
                         actions.append("late \(t)->\(start)")
-                    } else {
-                        state.observe(time: t)
                     }
+                    state.observe(time: t)
                 }
                 actions += state.advanceWatermark().map { "close \($0.windowStart)" }
             }
@@ -45,12 +45,21 @@ import Testing
             """)
     }
 
-    @Test func disorderWithinABatchIsFineLateAcrossBatchesIsNot() {
+    @Test func latenessIsPerEventNotPerBatch() {
+        // 3 comes after 12 in the same batch: its window [0, 10) ended at or before the watermark, 12.
         check("""
-            12 3 | close 0
+            12 3 | late 3->0
             25 | close 10
             18 21 | late 18->10
             end | close 20
+            """)
+    }
+
+    @Test func disorderInsideAnOpenWindowIsFine() {
+        check("""
+            5 2 9 1 |
+            13 11 | close 0
+            end | close 10
             """)
     }
 
@@ -65,7 +74,7 @@ import Testing
 
     @Test func negativeTimesUseFloorDivision() {
         check("""
-            -1 -10 -11 | close -20
+            -1 -10 -11 | late -11->-20
             0 | close -10
             end | close 0
             """)
@@ -74,7 +83,7 @@ import Testing
     @Test func slotsAreReusedAfterClosing() {
         var state = TumblingWindowState(size: 10)
         for t: Int64 in [0, 10, 20, 30, 40] {
-            _ = state.assign(time: t)
+            _ = state.assign(time: t, watermark: state.maxEventTime)
             state.observe(time: t)
             _ = state.advanceWatermark()
         }

@@ -50,6 +50,10 @@ public final class CSVDecoder: RecordDecoder {
     private var expectedColumns = 0
     @exclusivity(unchecked) private var headerPending: Bool
     @exclusivity(unchecked) private var skippingOversized = false
+    /// Where a skipped over-long record stands (inside quotes or not), across buffers.
+    private var skipScanner = CSVRecordScanner()
+    /// The line the record being decoded starts on.
+    @exclusivity(unchecked) private var currentLine: Int64 = 0
     private var malformedReason = 0, invalidReason = 0, tooLongReason = 0
     private var reasonsRegistered = false
     /// Scratch for unquoting fields.
@@ -82,9 +86,34 @@ public final class CSVDecoder: RecordDecoder {
         }
     }
 
+    /// A decoder for CSV whose header was already read (by a block reader that splits the input for
+    /// parallel decoding): `columns` are the header's names in order.
+    public convenience init(columns: [String], delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.init(hasHeader: false, delimiter: delimiter)
+        presetColumns = columns
+    }
+
+    private var presetColumns: [String]?
+
+    public func reposition(line: Int64, offset: Int64) {
+        linesRead = line - 1
+        bytesConsumed = offset
+        skippingOversized = false
+        skipScanner.reset()
+    }
+
+    /// The field names of a CSV header line (quotes removed, spaces trimmed, a BOM skipped).
+    public func headerNames(_ line: UnsafeBufferPointer<UInt8>) -> [String] {
+        guard let base = line.baseAddress else { return [] }
+        var end = base + line.count
+        if end > base, (end - 1).pointee == 0x0A { end -= 1 }
+        if end > base, (end - 1).pointee == 0x0D { end -= 1 }
+        return splitHeader(base, end)
+    }
+
     public func open(schema: Schema) throws {
         self.schema = schema
-        if !hasHeader { try configure(columns: schema.names) }
+        if !hasHeader { try configure(columns: presetColumns ?? schema.names) }
     }
 
     private func configure(columns: [String]) throws {
@@ -129,64 +158,57 @@ public final class CSVDecoder: RecordDecoder {
 
         while p < end {
             if skippingOversized {
-                guard let nl = memchr(p, 0x0A, end - p) else {
+                // The rest of an over-long record: up to its real end, quotes respected.
+                guard let nl = skipScanner.findEnd(p, end, delimiter: delimiter) else {
                     bytesConsumed += Int64(end - p)
                     return count
                 }
-                let next = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) + 1
+                let next = nl + 1
                 bytesConsumed += Int64(next - p)
+                linesRead += 1 + Int64(skipScanner.embeddedNewlines)
                 p = next
                 skippingOversized = false
                 continue
             }
             if batch.count >= batch.capacity { break }
 
-            // Find the end of the record: the next newline outside quotes.
+            // Find the end of the record: the next newline outside quoted fields.
             let searchLength = min(end - p, maxRecordBytes + 1)
             var lineEnd: UnsafePointer<UInt8>
             var next: UnsafePointer<UInt8>
-            var hasQuote = false
-            if let nl = memchr(p, 0x0A, searchLength) {
+            var embeddedNewlines = 0
+            if let nl = memchr(p, 0x0A, searchLength), memchr(p, 0x22, UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) - p) == nil {
+                // The common case: no quote before the newline.
                 lineEnd = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self))
                 next = lineEnd + 1
-                hasQuote = memchr(p, 0x22, lineEnd - p) != nil
-            } else if end - p > maxRecordBytes {
-                lineEnd = p + maxRecordBytes
-                next = lineEnd
-                linesRead += 1
-                recordsRead += 1
-                try rejectTooLong(p, deadLetters: deadLetters)
-                bytesConsumed += Int64(maxRecordBytes)
-                p = next
-                skippingOversized = true
-                continue
-            } else if atEnd {
-                lineEnd = end
-                next = end
-                hasQuote = memchr(p, 0x22, end - p) != nil
             } else {
-                break  // incomplete record: wait for more bytes
-            }
-            if hasQuote {
-                // A quoted field may contain newlines: find the real end.
-                switch quotedRecordEnd(p, end, atEnd: atEnd) {
-                case .end(let e, let n):
+                var scanner = CSVRecordScanner()
+                let limit = p + searchLength
+                if let e = scanner.findEnd(p, limit, delimiter: delimiter) {
                     lineEnd = e
-                    next = n
-                case .needMore:
-                    if end - p > maxRecordBytes {
-                        linesRead += 1
-                        recordsRead += 1
-                        try rejectTooLong(p, deadLetters: deadLetters)
-                        bytesConsumed += Int64(end - p)
-                        return count
-                    }
-                    return p - bytes
+                    next = e + 1
+                    embeddedNewlines = scanner.embeddedNewlines
+                } else if limit - p > maxRecordBytes {
+                    // Longer than allowed: reject it and skip to its end, wherever that is.
+                    recordsRead += 1
+                    try rejectTooLong(p, line: linesRead + 1, deadLetters: deadLetters)
+                    bytesConsumed += Int64(limit - p)
+                    p = limit
+                    skipScanner = scanner
+                    skippingOversized = true
+                    continue
+                } else if atEnd {
+                    lineEnd = end
+                    next = end
+                    embeddedNewlines = scanner.embeddedNewlines
+                } else {
+                    break  // incomplete record: wait for more bytes
                 }
             }
             let recordStart = p
             let recordOffset = bytesConsumed
-            linesRead += 1
+            currentLine = linesRead + 1
+            linesRead += 1 + Int64(embeddedNewlines)
             bytesConsumed += Int64(next - p)
             p = next
             var contentEnd = lineEnd
@@ -205,30 +227,10 @@ public final class CSVDecoder: RecordDecoder {
         return p - bytes
     }
 
-    private func rejectTooLong(_ p: UnsafePointer<UInt8>, deadLetters: DeadLetters) throws {
-        try deadLetters.reject(source: sourceName, record: linesRead, offset: bytesConsumed,
+    private func rejectTooLong(_ p: UnsafePointer<UInt8>, line: Int64, deadLetters: DeadLetters) throws {
+        try deadLetters.reject(source: sourceName, record: line, offset: bytesConsumed,
                                data: UnsafeRawBufferPointer(start: p, count: min(1024, maxRecordBytes)),
-                               reason: tooLongReason, detail: "record longer than \(maxRecordBytes) bytes; skipped to the next line")
-    }
-
-    private enum QuotedEnd {
-        case end(UnsafePointer<UInt8>, next: UnsafePointer<UInt8>)
-        case needMore
-    }
-
-    private func quotedRecordEnd(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, atEnd: Bool) -> QuotedEnd {
-        var q = start
-        var inQuotes = false
-        while q < end {
-            let c = q.pointee
-            if c == 0x22 {
-                inQuotes.toggle()
-            } else if c == 0x0A && !inQuotes {
-                return .end(q, next: q + 1)
-            }
-            q += 1
-        }
-        return atEnd ? .end(end, next: end) : .needMore
+                               reason: tooLongReason, detail: "record longer than \(maxRecordBytes) bytes; skipped to its end")
     }
 
     private func splitHeader(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> [String] {
@@ -359,12 +361,12 @@ public final class CSVDecoder: RecordDecoder {
             p = after
         }
         if column != expected {
-            try deadLetters.reject(source: sourceName, record: linesRead, offset: recordOffset,
+            try deadLetters.reject(source: sourceName, record: currentLine, offset: recordOffset,
                                    data: UnsafeRawBufferPointer(start: start, count: end - start), reason: malformedReason,
                                    detail: "expected \(expected) fields (\(columnNames.joined(separator: ","))), found \(column)")
             return
         }
-        batch.recordNumbers[row] = linesRead
+        batch.recordNumbers[row] = currentLine
         batch.recordOffsets[row] = recordOffset
         batch.recordStarts[row] = start - base
         batch.recordLengths[row] = Int32(truncatingIfNeeded: end - start)
@@ -382,7 +384,7 @@ public final class CSVDecoder: RecordDecoder {
     private func rejectInvalid(_ column: Int, _ value: UnsafePointer<UInt8>, _ n: Int, _ type: String,
                                _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ offset: Int64, _ deadLetters: DeadLetters) throws {
         let text = String(decoding: UnsafeBufferPointer(start: value, count: min(n, 256)), as: UTF8.self)
-        try deadLetters.reject(source: sourceName, record: linesRead, offset: offset,
+        try deadLetters.reject(source: sourceName, record: currentLine, offset: offset,
                                data: UnsafeRawBufferPointer(start: start, count: end - start), reason: invalidReason,
                                value: text, detail: "field '\(columnNames[column])' is not a valid \(type)")
     }

@@ -6,11 +6,16 @@ import Sluice
 public final class CSVEncoder: RecordSink {
     private let out: OutputBuffer
     private let writeHeader: Bool
+    private let ownsSink: Bool
     public private(set) var recordsWritten: Int64 = 0
 
-    public init(sink: any ByteSink, writeHeader: Bool = true) {
-        out = OutputBuffer(sink: sink)
+    /// - Parameters:
+    ///   - wholeRecords: hand the sink whole lines only, so several encoders can share it.
+    ///   - ownsSink: close a file sink on `close()`; false when the sink is shared.
+    public init(sink: any ByteSink, writeHeader: Bool = true, wholeRecords: Bool = false, ownsSink: Bool = true) {
+        out = OutputBuffer(sink: sink, wholeRecords: wholeRecords)
         self.writeHeader = writeHeader
+        self.ownsSink = ownsSink
     }
 
     public func open(schema: Schema) throws {
@@ -20,6 +25,9 @@ public final class CSVEncoder: RecordSink {
             try appendString(Array(f.name.utf8))
         }
         try out.append(UInt8(ascii: "\n"))
+        out.endRecord()
+        // Out now: when shards share the file, the header must precede every shard's rows.
+        try out.drain()
     }
 
     private func appendString(_ bytes: [UInt8]) throws {
@@ -27,7 +35,8 @@ public final class CSVEncoder: RecordSink {
     }
 
     private func appendString(_ p: UnsafePointer<UInt8>, _ n: Int) throws {
-        var needsQuotes = false
+        // An empty string is quoted so it reads back as "", not as null (an empty field).
+        var needsQuotes = n == 0
         for i in 0..<n {
             let c = p[i]
             if c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == 0x0A || c == 0x0D { needsQuotes = true; break }
@@ -64,6 +73,7 @@ public final class CSVEncoder: RecordSink {
                     }
                 }
                 try out.append(UInt8(ascii: "\n"))
+                out.endRecord()
             }
         }
         recordsWritten += Int64(batch.selectedCount)
@@ -71,7 +81,7 @@ public final class CSVEncoder: RecordSink {
 
     public func close() throws {
         try out.flush()
-        if let file = out.sink as? FileByteSink { try file.close() }
+        if ownsSink, let file = out.sink as? FileByteSink { try file.close() }
     }
 }
 

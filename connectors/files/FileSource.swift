@@ -99,7 +99,8 @@ public final class FileSource: RecordSource {
             }
             end += n
             bytesRead += Int64(n)
-            if end - start >= capacity / 2 { return }
+            // A pipe or terminal: process what arrived instead of waiting for more (streaming latency).
+            if totalBytes == nil || end - start >= capacity / 2 { return }
         }
     }
 }

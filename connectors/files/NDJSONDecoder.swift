@@ -41,8 +41,11 @@ import Glibc
 public final class NDJSONDecoder: RecordDecoder {
     public var sourceName = "input"
     public var maxRecordBytes = 1 << 20
+    /// Records seen (decoded or rejected); blank lines are not records.
     public private(set) var recordsRead: Int64 = 0
     public private(set) var bytesConsumed: Int64 = 0
+    /// Physical lines consumed: the position reported in dead letters.
+    private var linesRead: Int64 = 0
 
     private var schema = Schema([])
     private var skippingOversized = false
@@ -78,6 +81,12 @@ public final class NDJSONDecoder: RecordDecoder {
         fieldInfo.deallocate()
         bindings.deallocate()
         hints.deallocate()
+    }
+
+    public func reposition(line: Int64, offset: Int64) {
+        linesRead = line - 1
+        bytesConsumed = offset
+        skippingOversized = false
     }
 
     public func open(schema: Schema) throws {
@@ -138,11 +147,13 @@ public final class NDJSONDecoder: RecordDecoder {
         let capacity = batch.capacity
         // Hot state lives in locals (class properties may pay for dynamic exclusivity checks); written back on every exit.
         var rows = batch.count
+        var linesRead = self.linesRead
         var recordsRead = self.recordsRead
         var bytesConsumed = self.bytesConsumed
         var skippingOversized = self.skippingOversized
         defer {
             batch.count = rows
+            self.linesRead = linesRead
             self.recordsRead = recordsRead
             self.bytesConsumed = bytesConsumed
             self.skippingOversized = skippingOversized
@@ -172,10 +183,11 @@ public final class NDJSONDecoder: RecordDecoder {
                 lineEnd = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self))
                 next = lineEnd + 1
             } else if end - p > maxRecordBytes {
-                try deadLetters.reject(source: sourceName, record: recordsRead + 1, offset: bytesConsumed,
+                linesRead += 1
+                recordsRead += 1
+                try deadLetters.reject(source: sourceName, record: linesRead, offset: bytesConsumed,
                                        data: UnsafeRawBufferPointer(start: p, count: min(1024, maxRecordBytes)),
                                        reason: tooLongReason, detail: "record longer than \(maxRecordBytes) bytes; skipped to the next line")
-                recordsRead += 1
                 bytesConsumed += Int64(maxRecordBytes)
                 p += maxRecordBytes
                 skippingOversized = true
@@ -188,12 +200,13 @@ public final class NDJSONDecoder: RecordDecoder {
             }
             let recordStart = p
             let recordOffset = bytesConsumed
-            recordsRead += 1
+            linesRead += 1
             bytesConsumed += Int64(next - p)
             p = next
             var contentEnd = lineEnd
             if contentEnd > recordStart, (contentEnd - 1).pointee == 0x0D { contentEnd -= 1 }
             if contentEnd == recordStart { continue }  // blank line
+            recordsRead += 1
 
             var objectStart = recordStart
             // A UTF-8 byte order mark may precede the first record.
@@ -202,23 +215,24 @@ public final class NDJSONDecoder: RecordDecoder {
             }
             switch parser.parseRecord(objectStart, contentEnd, row: rows) {
             case .decoded:
-                batch.recordNumbers[rows] = recordsRead
+                batch.recordNumbers[rows] = linesRead
                 batch.recordOffsets[rows] = recordOffset
                 batch.recordStarts[rows] = recordStart - base
                 batch.recordLengths[rows] = Int32(truncatingIfNeeded: contentEnd - recordStart)
                 rows += 1
             case .blank:
+                recordsRead -= 1  // whitespace only: a line, not a record
                 continue
             case .malformed:
                 let column = parser.errorAt - recordStart + 1
-                try deadLetters.reject(source: sourceName, record: recordsRead, offset: recordOffset,
+                try deadLetters.reject(source: sourceName, record: linesRead, offset: recordOffset,
                                        data: UnsafeRawBufferPointer(start: recordStart, count: contentEnd - recordStart),
                                        reason: malformedReason, detail: "\(parser.errorMessage) at column \(column)")
             case .invalid:
                 let field = schema.fields[parser.invalidField]
                 let n = parser.invalidEnd - parser.invalidStart
                 let text = String(decoding: UnsafeBufferPointer(start: parser.invalidStart, count: min(n, 256)), as: UTF8.self)
-                try deadLetters.reject(source: sourceName, record: recordsRead, offset: recordOffset,
+                try deadLetters.reject(source: sourceName, record: linesRead, offset: recordOffset,
                                        data: UnsafeRawBufferPointer(start: recordStart, count: contentEnd - recordStart),
                                        reason: invalidReason, value: text,
                                        detail: "field '\(field.name)' expects \(field.type), found \(parser.invalidFound)")

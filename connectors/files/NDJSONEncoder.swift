@@ -8,8 +8,14 @@ public final class NDJSONEncoder: RecordSink {
     private var keys: [[UInt8]] = []
     public private(set) var recordsWritten: Int64 = 0
 
-    public init(sink: any ByteSink) {
-        out = OutputBuffer(sink: sink)
+    private let ownsSink: Bool
+
+    /// - Parameters:
+    ///   - wholeRecords: hand the sink whole lines only, so several encoders can share it.
+    ///   - ownsSink: close a file sink on `close()`; false when the sink is shared.
+    public init(sink: any ByteSink, wholeRecords: Bool = false, ownsSink: Bool = true) {
+        out = OutputBuffer(sink: sink, wholeRecords: wholeRecords)
+        self.ownsSink = ownsSink
     }
 
     public func open(schema: Schema) throws {
@@ -54,12 +60,13 @@ public final class NDJSONEncoder: RecordSink {
                 }
             }
             try out.append("}\n")
+            out.endRecord()
         }
         recordsWritten += Int64(batch.selectedCount)
     }
 
     public func close() throws {
         try out.flush()
-        if let file = out.sink as? FileByteSink { try file.close() }
+        if ownsSink, let file = out.sink as? FileByteSink { try file.close() }
     }
 }

@@ -20,10 +20,10 @@ public enum RecordFormat: String, Sendable, CaseIterable {
         }
     }
 
-    public func makeEncoder(sink: any ByteSink, csvHeader: Bool = true) -> any RecordSink {
+    public func makeEncoder(sink: any ByteSink, csvHeader: Bool = true, wholeRecords: Bool = false, ownsSink: Bool = true) -> any RecordSink {
         switch self {
-        case .csv: return CSVEncoder(sink: sink, writeHeader: csvHeader)
-        case .ndjson: return NDJSONEncoder(sink: sink)
+        case .csv: return CSVEncoder(sink: sink, writeHeader: csvHeader, wholeRecords: wholeRecords, ownsSink: ownsSink)
+        case .ndjson: return NDJSONEncoder(sink: sink, wholeRecords: wholeRecords, ownsSink: ownsSink)
         }
     }
 }

@@ -25,13 +25,19 @@ public final class OutputBuffer: @unchecked Sendable {
     public let sink: any ByteSink
     @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) @usableFromInline var count = 0
-    @usableFromInline let capacity: Int
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
+    /// When set, the sink only ever receives whole records: bytes after the last `endRecord()`
+    /// stay in the buffer (which grows for a record longer than it). Several encoders can then
+    /// share one sink, as the shards of a parallel run do.
+    public let wholeRecords: Bool
+    @exclusivity(unchecked) @usableFromInline var recordBoundary = 0
     /// Bytes handed to the sink so far.
     @exclusivity(unchecked) public var bytesWritten: Int64 = 0
 
-    public init(sink: any ByteSink, capacity: Int = 1 << 20) {
+    public init(sink: any ByteSink, capacity: Int = 1 << 20, wholeRecords: Bool = false) {
         self.sink = sink
         self.capacity = capacity
+        self.wholeRecords = wholeRecords
         storage = .allocate(capacity: capacity)
     }
 
@@ -40,10 +46,31 @@ public final class OutputBuffer: @unchecked Sendable {
     /// Makes room for at least `n` more bytes, flushing if needed (n must be <= capacity / 2).
     @inlinable
     public func reserve(_ n: Int) throws {
-        if count + n > capacity { try drain() }
+        while count + n > capacity { try drain() }
     }
 
+    /// Marks the end of a record (see ``wholeRecords``).
+    @inlinable public func endRecord() { recordBoundary = count }
+
     public func drain() throws {
+        if wholeRecords && recordBoundary < count {
+            if recordBoundary == 0 {
+                // One record fills the buffer: grow it.
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                bigger.update(from: storage, count: count)
+                storage.deallocate()
+                storage = bigger
+                capacity *= 2
+                return
+            }
+            try sink.write(UnsafeRawBufferPointer(start: storage, count: recordBoundary))
+            bytesWritten += Int64(recordBoundary)
+            storage.update(from: storage + recordBoundary, count: count - recordBoundary)
+            count -= recordBoundary
+            recordBoundary = 0
+            return
+        }
+        recordBoundary = 0
         if count > 0 {
             try sink.write(UnsafeRawBufferPointer(start: storage, count: count))
             bytesWritten += Int64(count)
@@ -52,6 +79,7 @@ public final class OutputBuffer: @unchecked Sendable {
     }
 
     public func flush() throws {
+        recordBoundary = count
         try drain()
         try sink.flush()
     }
@@ -71,13 +99,13 @@ public final class OutputBuffer: @unchecked Sendable {
 
     @inlinable
     public func append(_ p: UnsafePointer<UInt8>, _ n: Int) throws {
-        if n > capacity / 2 {
+        if n > capacity / 2 && !wholeRecords {
             try drain()
             try sink.write(UnsafeRawBufferPointer(start: p, count: n))
             bytesWritten += Int64(n)
             return
         }
-        if count + n > capacity { try drain() }
+        while count + n > capacity { try drain() }
         (storage + count).update(from: p, count: n)
         count &+= n
     }
@@ -121,6 +149,7 @@ public final class OutputBuffer: @unchecked Sendable {
     /// `nan`, `inf`, `-inf`; the encoders decide whether that is allowed.
     public func append(double value: Double) throws {
         if value.isFinite, value == value.rounded(), Swift.abs(value) < 1e15 {
+            if value == 0 && value.sign == .minus { try append(UInt8(ascii: "-")) }
             try append(int: Int64(value))
             try append(UInt8(ascii: "."))
             try append(UInt8(ascii: "0"))
@@ -161,4 +190,15 @@ public final class OutputBuffer: @unchecked Sendable {
         }
         try append(UInt8(ascii: "\""))
     }
+}
+
+/// Serializes writes from several encoders into one sink (each write is whole records,
+/// see ``OutputBuffer/wholeRecords``).
+public final class LockedByteSink: ByteSink, @unchecked Sendable {
+    // Safe: every access to `inner` happens under `lock`.
+    public let inner: any ByteSink
+    private let lock = Monitor()
+    public init(_ inner: any ByteSink) { self.inner = inner }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { try lock.withLock { try inner.write(bytes) } }
+    public func flush() throws { try lock.withLock { try inner.flush() } }
 }

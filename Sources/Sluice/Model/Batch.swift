@@ -32,6 +32,8 @@ public final class Batch: @unchecked Sendable {
     /// The source bytes the record positions point into; valid while the batch is processed.
     @exclusivity(unchecked) public var recordBytes: UnsafeRawPointer?
     public var sourceName: String = ""
+    /// A view shares another batch's columns and provenance and owns only its selection.
+    private let isView: Bool
 
     public init(schema: Schema, capacity: Int, dictionaries: [String: KeyDictionary] = [:]) {
         precondition(capacity > 0 && capacity <= Int(Int32.max))
@@ -48,10 +50,36 @@ public final class Batch: @unchecked Sendable {
         self.recordOffsets.initialize(repeating: 0, count: capacity)
         self.recordStarts.initialize(repeating: 0, count: capacity)
         self.recordLengths.initialize(repeating: 0, count: capacity)
+        self.isView = false
+    }
+
+    /// A view of `batch`: the same columns, arena and provenance (read-only by contract), with
+    /// a selection of its own. In a parallel run each shard reads the rows of its keys from a
+    /// decoded batch through its own view, so no rows are copied.
+    public init(viewOf batch: Batch) {
+        schema = batch.schema
+        capacity = batch.capacity
+        columns = batch.columns
+        arena = batch.arena
+        selection = .allocate(capacity: batch.capacity)
+        recordNumbers = batch.recordNumbers
+        recordOffsets = batch.recordOffsets
+        recordStarts = batch.recordStarts
+        recordLengths = batch.recordLengths
+        isView = true
+    }
+
+    /// Makes the view's rows and provenance match its batch after that batch was (re)filled.
+    public func syncView(with batch: Batch) {
+        count = batch.count
+        recordBytes = batch.recordBytes
+        sourceName = batch.sourceName
+        selectedCount = 0
     }
 
     deinit {
         selection.deallocate()
+        guard !isView else { return }
         recordNumbers.deallocate()
         recordOffsets.deallocate()
         recordStarts.deallocate()

@@ -19,7 +19,8 @@ public final class Column: @unchecked Sendable {
     public let validity: UnsafeMutablePointer<UInt8>
     /// Dictionary ids, for string key columns only.
     public let keyIDs: UnsafeMutablePointer<Int32>?
-    public let dictionary: KeyDictionary?
+    /// The dictionary `keyIDs` refer to. In a parallel run each worker decodes with its own, so it is set per fill.
+    public internal(set) var dictionary: KeyDictionary?
 
     public init(_ field: Field, capacity: Int, dictionary: KeyDictionary? = nil) {
         self.field = field

@@ -17,6 +17,7 @@ public final class KeyDictionary: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var words: UnsafeMutablePointer<UInt64>  // per id: first 8 bytes, zero-padded
     @exclusivity(unchecked) @usableFromInline var lengths: UnsafeMutablePointer<Int32>  // per id
     @exclusivity(unchecked) @usableFromInline var offsets: UnsafeMutablePointer<Int>  // per id, into bytes (for keys > 8 bytes, and output)
+    @exclusivity(unchecked) @usableFromInline var hashes: UnsafeMutablePointer<UInt64>  // per id: the key's hash, for rehashing and key groups
     @exclusivity(unchecked) @usableFromInline var idCapacity: Int
     @exclusivity(unchecked) @usableFromInline var bytes: ByteArena
     @exclusivity(unchecked) public private(set) var count: Int = 0
@@ -31,6 +32,7 @@ public final class KeyDictionary: @unchecked Sendable {
         words = .allocate(capacity: idCapacity)
         lengths = .allocate(capacity: idCapacity)
         offsets = .allocate(capacity: idCapacity)
+        hashes = .allocate(capacity: idCapacity)
         bytes = ByteArena(capacity: idCapacity * 8)
     }
 
@@ -39,6 +41,7 @@ public final class KeyDictionary: @unchecked Sendable {
         words.deallocate()
         lengths.deallocate()
         offsets.deallocate()
+        hashes.deallocate()
     }
 
     /// The id of the key `p[0..<length]`, adding it if new.
@@ -60,7 +63,7 @@ public final class KeyDictionary: @unchecked Sendable {
             var slot = Int(truncatingIfNeeded: h) & slotMask
             while true {
                 let id = slots[slot]
-                if id < 0 { return insert(p, length, word: word, slot: slot) }
+                if id < 0 { return insert(p, length, word: word, hash: h, slot: slot) }
                 if words[Int(id)] == word && lengths[Int(id)] == Int32(truncatingIfNeeded: length) { return id }
                 slot = (slot &+ 1) & slotMask
             }
@@ -80,7 +83,7 @@ public final class KeyDictionary: @unchecked Sendable {
         var slot = Int(truncatingIfNeeded: h) & slotMask
         while true {
             let id = slots[slot]
-            if id < 0 { return insert(p, length, word: first, slot: slot) }
+            if id < 0 { return insert(p, length, word: first, hash: h, slot: slot) }
             let i = Int(id)
             if words[i] == first && lengths[i] == Int32(truncatingIfNeeded: length)
                 && memcmpEqual(bytes.base + offsets[i], p, length) {
@@ -91,13 +94,14 @@ public final class KeyDictionary: @unchecked Sendable {
     }
 
     @usableFromInline
-    func insert(_ p: UnsafePointer<UInt8>, _ length: Int, word: UInt64, slot: Int) -> Int32 {
+    func insert(_ p: UnsafePointer<UInt8>, _ length: Int, word: UInt64, hash: UInt64, slot: Int) -> Int32 {
         precondition(count < Int(Int32.max), "more than 2^31 distinct keys")
         if count == idCapacity { growIDs() }
         let id = count
         words[id] = word
         lengths[id] = Int32(truncatingIfNeeded: length)
         offsets[id] = Int(bytes.append(p, length).offset)
+        hashes[id] = hash
         slots[slot] = Int32(truncatingIfNeeded: id)
         count += 1
         if count * 2 > slotMask + 1 { rehash() }
@@ -118,6 +122,9 @@ public final class KeyDictionary: @unchecked Sendable {
         UnsafeBufferPointer(start: bytes.base + offsets[Int(id)], count: Int(lengths[Int(id)]))
     }
 
+    /// The 64-bit hash of key `id`: stable for a given key within a process, used to assign keys to key groups.
+    @inlinable public func hash(_ id: Int32) -> UInt64 { hashes[Int(id)] }
+
     public func key(_ id: Int32) -> String {
         String(decoding: keyBytes(id), as: UTF8.self)
     }
@@ -133,6 +140,7 @@ public final class KeyDictionary: @unchecked Sendable {
         words = grown(words)
         lengths = grown(lengths)
         offsets = grown(offsets)
+        hashes = grown(hashes)
         idCapacity = newCapacity
     }
 
@@ -143,19 +151,7 @@ public final class KeyDictionary: @unchecked Sendable {
         slots.initialize(repeating: -1, count: newCount)
         slotMask = newCount - 1
         for id in 0..<count {
-            let h: UInt64
-            let length = Int(lengths[id])
-            if length <= 8 {
-                var x = (words[id] ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
-                x ^= x &>> 29
-                h = x
-            } else {
-                var x: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(length)
-                let p = bytes.base + offsets[id]
-                for i in 0..<length { x = (x ^ UInt64(p[i])) &* 0x100_0000_01B3 }
-                x ^= x &>> 29
-                h = x
-            }
+            let h = hashes[id]
             var slot = Int(truncatingIfNeeded: h) & slotMask
             while slots[slot] >= 0 { slot = (slot &+ 1) & slotMask }
             slots[slot] = Int32(truncatingIfNeeded: id)

@@ -7,14 +7,18 @@
 /// does it. No locks, no I/O, so every rule is tested directly.
 ///
 /// Semantics: windows are `[k·size, (k+1)·size)` aligned to the epoch. The
-/// watermark is the largest event time seen minus the allowed
-/// out-of-orderness (zero here), advanced between micro-batches. A window
-/// closes when the watermark reaches its end; an event whose window has
-/// already closed is late.
+/// watermark *before an event* is the largest event time among the events
+/// that came before it (zero allowed out-of-orderness); an event is late when
+/// its window's end is at or below that watermark. This is decided per event,
+/// so results do not depend on where micro-batches begin and end, nor on how
+/// many shards a run has. Windows are emitted between micro-batches, once the
+/// watermark has reached their end.
 struct TumblingWindowState {
     let size: Int64
+    /// How far windows have been closed.
     private(set) var watermark: Int64 = .min
-    private var maxEventTime: Int64 = .min
+    /// The largest event time observed so far: the watermark before the next event.
+    private(set) var maxEventTime: Int64 = .min
     /// Open windows: window index → state slot.
     private(set) var open: [Int64: Int32] = [:]
     private var freeSlots: [Int32] = []
@@ -43,14 +47,14 @@ struct TumblingWindowState {
         time >= 0 ? time / size : (time &- size &+ 1) / size
     }
 
-    /// Places an event. Opens its window if needed.
-    mutating func assign(time: Int64) -> Assignment {
+    /// Places an event, given the watermark before it. Opens its window if needed.
+    mutating func assign(time: Int64, watermark eventWatermark: Int64) -> Assignment {
         let index = windowIndex(time)
-        if let slot = open[index] { return .slot(slot) }
         let start = index &* size
-        if watermark != .min, start &+ size <= watermark {
-            return .late(windowStart: start, watermark: watermark)
+        if eventWatermark != .min, start &+ size <= eventWatermark {
+            return .late(windowStart: start, watermark: eventWatermark)
         }
+        if let slot = open[index] { return .slot(slot) }
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free

@@ -8,6 +8,16 @@ public protocol StatefulOperator: AnyObject {
     var explanation: String { get }
     /// Bytes of state currently held.
     var stateBytes: Int { get }
+    /// The slots of the grouping key fields: a parallel run routes rows to shards by them.
+    var keySlots: [Int] { get }
+    /// The slot of the event-time field, if the operator uses event time.
+    var eventTimeSlot: Int? { get }
+    /// In a parallel run, the largest event time of the whole micro-batch about to be processed
+    /// (all shards' rows), so every shard advances its watermark exactly as a single shard would.
+    var batchMaxTimeHint: Int64? { get set }
+    /// In a parallel run, per row of the batch: the largest event time of the rows before it in
+    /// the batch, all shards included (`.min` if none), for per-event lateness decisions.
+    var rowWatermarkHint: UnsafePointer<Int64>? { get set }
 }
 
 /// Keyed tumbling event-time window aggregation.
@@ -53,6 +63,34 @@ final class WindowAggregateOperator: StatefulOperator {
     private let floatScratch: UnsafeMutablePointer<Double>
 
     private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
+    var batchMaxTimeHint: Int64?
+    var rowWatermarkHint: UnsafePointer<Int64>?
+    var keySlots: [Int] { keyFields.map(\.slot) }
+    var eventTimeSlot: Int? { timeSlot }
+    /// Id translation for batches decoded with another dictionary (another worker's, in a
+    /// parallel run): foreign id → this operator's id, -1 = not seen yet.
+    private var translations: [ObjectIdentifier: Translation] = [:]
+    private final class Translation {
+        var ids: UnsafeMutablePointer<Int32>
+        var capacity: Int
+        init() {
+            capacity = 1024
+            ids = .allocate(capacity: capacity)
+            ids.initialize(repeating: -1, count: capacity)
+        }
+        deinit { ids.deallocate() }
+        func ensure(_ n: Int) {
+            guard n > capacity else { return }
+            var c = capacity
+            while c < n { c *= 2 }
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+            p.initialize(repeating: -1, count: c)
+            p.update(from: ids, count: capacity)
+            ids.deallocate()
+            ids = p
+            capacity = c
+        }
+    }
     @exclusivity(unchecked) private(set) var windowsEmitted = 0
     @exclusivity(unchecked) private(set) var rowsEmitted = 0
 
@@ -167,7 +205,7 @@ final class WindowAggregateOperator: StatefulOperator {
     private func componentID(_ k: KeyField, _ batch: Batch, _ r: Int) -> Int32? {
         let c = batch.columns[k.slot]
         if c.validity[r] == 0 { return nil }
-        if k.decoderEncoded, let ids = c.keyIDs { return ids[r] }
+        if k.decoderEncoded, let ids = c.keyIDs, c.dictionary === k.dictionary { return ids[r] }
         switch k.type {
         case .string:
             let s = c.strings[r]
@@ -182,13 +220,38 @@ final class WindowAggregateOperator: StatefulOperator {
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
         let timeColumn = batch.columns[timeSlot]
         let times = timeColumn.int64, timeValid = timeColumn.validity
-        let singleDecoderKey = keyFields.count == 1 && keyFields[0].decoderEncoded ? batch.columns[keyFields[0].slot] : nil
+        var singleDecoderKey = keyFields.count == 1 && keyFields[0].decoderEncoded ? batch.columns[keyFields[0].slot] : nil
+        // Ids from another dictionary (a parallel run's other workers) are translated through a table.
+        var translation: Translation?
+        if let column = singleDecoderKey, let foreign = column.dictionary, foreign !== keyFields[0].dictionary {
+            if column.keyIDs == nil {
+                singleDecoderKey = nil
+            } else {
+                let t = translations[ObjectIdentifier(foreign)] ?? Translation()
+                translations[ObjectIdentifier(foreign)] = t
+                // Size the table from this batch's ids (the foreign dictionary itself may be growing on its own thread).
+                let ids = column.keyIDs!, valid = column.validity, sel = batch.selection
+                var maxID: Int32 = -1
+                for j in 0..<batch.selectedCount {
+                    let r = Int(sel[j])
+                    if valid[r] != 0 && ids[r] > maxID { maxID = ids[r] }
+                }
+                t.ensure(Int(maxID) + 1)
+                translation = t
+            }
+        }
+        let own = keyFields.first?.dictionary
 
         // Pass 1: resolve each selected row to a cell; reject what cannot be placed.
         // The window of the previous row, as bounds: most rows fall in it, and a range check
         // is much cheaper than the 64-bit division that finds a window.
         var lastStart = Int64.max, lastEnd = Int64.min, lastSlot: Int32 = 0
         var batchMaxTime = Int64.min
+        // The watermark before each event: the largest earlier event time (see TumblingWindowState).
+        let earlierBatches = state.maxEventTime
+        var running = earlierBatches
+        let rowHint = rowWatermarkHint
+        rowWatermarkHint = nil
         var maxKey: Int32 = -1, maxSlot: Int32 = -1
         let sel = batch.selection
         var kept = 0
@@ -199,13 +262,32 @@ final class WindowAggregateOperator: StatefulOperator {
                 continue
             }
             let t = timeIsFloat ? Int64(timeColumn.float64[r].rounded(.down)) : times[r]
+            let watermark: Int64
+            if let rowHint {
+                watermark = max(earlierBatches, rowHint[r])
+            } else {
+                watermark = running
+                if t > running { running = t }
+            }
+            if t > batchMaxTime { batchMaxTime = t }
             let key: Int32
             if let keyColumn = singleDecoderKey {
                 guard keyColumn.validity[r] != 0 else {
                     try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
                     continue
                 }
-                key = keyColumn.keyIDs![r]
+                if let translation {
+                    let foreignID = Int(keyColumn.keyIDs![r])
+                    var k = translation.ids[foreignID]
+                    if k < 0 {
+                        let slot = keyColumn.strings[r]
+                        k = own!.intern(batch.arena.base + Int(slot.offset), Int(slot.length), readable: 0)
+                        translation.ids[foreignID] = k
+                    }
+                    key = k
+                } else {
+                    key = keyColumn.keyIDs![r]
+                }
             } else {
                 guard let k = keyID(batch, r) else {
                     try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
@@ -214,10 +296,10 @@ final class WindowAggregateOperator: StatefulOperator {
                 key = k
             }
             let slot: Int32
-            if t >= lastStart && t < lastEnd {
+            if t >= lastStart && t < lastEnd && lastEnd > watermark {
                 slot = lastSlot
             } else {
-                switch state.assign(time: t) {
+                switch state.assign(time: t, watermark: watermark) {
                 case .slot(let s):
                     slot = s
                     lastStart = state.windowIndex(t) &* state.size
@@ -229,7 +311,6 @@ final class WindowAggregateOperator: StatefulOperator {
                     continue
                 }
             }
-            if t > batchMaxTime { batchMaxTime = t }
             sel[kept] = Int32(truncatingIfNeeded: r)
             keys[kept] = key
             slots[kept] = slot
@@ -238,6 +319,10 @@ final class WindowAggregateOperator: StatefulOperator {
             if slot > maxSlot { maxSlot = slot }
         }
         batch.selectedCount = kept
+        if let hint = batchMaxTimeHint {
+            batchMaxTime = max(batchMaxTime, hint)
+            batchMaxTimeHint = nil
+        }
         if batchMaxTime != .min { state.observe(time: batchMaxTime) }
         if kept > 0 {
             accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)

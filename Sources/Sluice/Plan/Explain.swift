@@ -1,7 +1,8 @@
 extension PhysicalPlan {
     /// A readable description of the physical plan: stages, the operators fused
     /// into each, keys, dictionary encoding and state. Stable text (golden-tested).
-    public func explain() -> String {
+    /// - Parameter parallel: the runtime layout to describe; nil for a single-threaded run.
+    public func explain(parallel: ParallelOptions? = nil) -> String {
         var lines: [String] = []
         lines.append("pipeline \(spec.name)")
         if let summary = spec.summary { lines.append("  \(summary)") }
@@ -32,6 +33,23 @@ extension PhysicalPlan {
         }
         lines.append("")
         lines.append("output: " + outputSchema.fields.map(\.description).joined(separator: ", "))
+        lines.append("")
+        if let p = parallel, !(p.shards == 1 && p.prefetch == 0) {
+            lines.append("runtime: \(p.shards) worker thread\(p.shards == 1 ? "" : "s"), each decoding blocks and owning one shard; prefetch \(p.prefetch) blocks; \(p.pooledUnits) work units (block + batch) bound memory")
+            lines.append("  reader -> block queue -> workers: decode + stage 1 -> route")
+            if let keyed = stages[0].terminal {
+                let keys = keyed.keySlots.map { stages[0].layout.fields[$0].name }.joined(separator: ", ")
+                lines.append("  route: hash(\(keys)) mod \(p.keyGroups) key groups -> shards in input order, each told the batch's max event time")
+                for shard in 0..<p.shards {
+                    let groups = (0..<p.keyGroups).filter { p.shard(ofGroup: $0) == shard }
+                    lines.append("    shard \(shard): key groups \(groups.first!)...\(groups.last!)")
+                }
+            } else {
+                lines.append("  no keyed state: shard 0 writes the batches in input order")
+            }
+        } else {
+            lines.append("runtime: single thread (read, decode, process, write)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,7 +1,7 @@
 // The readable spec form of steps and rules: each is a one-key object.
 
 extension Step: Codable {
-    private static let keys = ["clean", "normalize", "derive", "select", "window"]
+    private static let keys = ["clean", "normalize", "derive", "select", "window", "enrich", "retain"]
 
     private struct DeriveBody: Codable { var name: String; var expr: Expr }
 
@@ -15,6 +15,8 @@ extension Step: Codable {
             let body = try c.decode(DeriveBody.self, forKey: k)
             self = .derive(name: body.name, expr: body.expr)
         case "select": self = .select(try c.decode([String].self, forKey: k))
+        case "enrich": self = .enrich(try c.decode(EnrichSpec.self, forKey: k))
+        case "retain": self = .retain(try c.decode(RetainSpec.self, forKey: k))
         default: self = .window(try c.decode(WindowSpec.self, forKey: k))
         }
     }
@@ -27,6 +29,8 @@ extension Step: Codable {
         case .derive(let name, let expr): try c.encode(DeriveBody(name: name, expr: expr), forKey: AnyCodingKey("derive"))
         case .select(let fields): try c.encode(fields, forKey: AnyCodingKey("select"))
         case .window(let spec): try c.encode(spec, forKey: AnyCodingKey("window"))
+        case .enrich(let spec): try c.encode(spec, forKey: AnyCodingKey("enrich"))
+        case .retain(let spec): try c.encode(spec, forKey: AnyCodingKey("retain"))
         }
     }
 }

@@ -49,6 +49,10 @@ public enum Step: Sendable, Hashable {
     case select([String])
     /// Keyed event-time window aggregation.
     case window(WindowSpec)
+    /// Joins each record with a lookup table by a key field, adding the table's columns (through an optional LRU cache).
+    case enrich(EnrichSpec)
+    /// Passes records through unchanged and keeps the most recent ones in a replay directory (``ReplayBuffer``).
+    case retain(RetainSpec)
 }
 
 public enum CleanRule: Sendable, Hashable {

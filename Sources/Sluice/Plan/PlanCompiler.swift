@@ -9,7 +9,8 @@
 public enum PlanCompiler {
     public static let defaultBatchSize = 4096
 
-    public static func compile(_ spec: PipelineSpec, deadLetters: DeadLetters, batchSize: Int? = nil) throws(PlanError) -> PhysicalPlan {
+    /// `resources` provides what steps need from outside the core: the tables of `enrich` steps (opened here, once per call).
+    public static func compile(_ spec: PipelineSpec, deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = .init()) throws(PlanError) -> PhysicalPlan {
         let capacity = batchSize ?? spec.batchSize ?? defaultBatchSize
         guard capacity > 0 && capacity <= 1 << 20 else { throw PlanError("batch size must be between 1 and 1048576, got \(capacity)") }
         guard !spec.schema.fields.isEmpty else { throw PlanError("pipeline '\(spec.name)' has an empty schema") }
@@ -46,6 +47,12 @@ public enum PlanCompiler {
             case .select(let fields):
                 try builder.select(fields, where: where_)
                 fused.append("select(\(fields.joined(separator: ", ")))")
+            case .retain(let r):
+                try builder.addRetain(r, where: where_)
+                fused.append("retain(\(r.directory))")
+            case .enrich(let e):
+                try builder.addEnrich(e, resources: resources, deadLetters: deadLetters, where: where_)
+                fused.append("enrich(\(e.fields.map(\.name).joined(separator: ", ")))")
             case .window(let w):
                 // The next stage's layout must be known now: the window writes its output batches in it.
                 let outFields = try WindowAggregateOperator.outputFields(w, inputSchema: builder.scope)
@@ -84,6 +91,8 @@ public enum PlanCompiler {
         case .normalize(let rules): return rules.map(\.output)
         case .derive(let name, _): return [name]
         case .select, .window: return []
+        case .enrich(let e): return e.fields.map(\.name)
+        case .retain: return []
         }
     }
 }
@@ -96,6 +105,8 @@ extension Step {
         case .derive: return "derive"
         case .select: return "select"
         case .window: return "window"
+        case .enrich: return "enrich"
+        case .retain: return "retain"
         }
     }
 }
@@ -105,7 +116,7 @@ struct StageBuilder {
     private(set) var layout: Schema
     /// Slots visible to later steps and the output, in order.
     private(set) var visible: [Int]
-    private(set) var operators: [any BatchOperator] = []
+    var operators: [any BatchOperator] = []
     let capacity: Int
     private var hiddenCounter = 0
 
@@ -118,7 +129,7 @@ struct StageBuilder {
     /// The layout with slots as they are, but only visible fields reachable by name.
     var scope: Schema { visibleSchemaForExpressions }
 
-    private func slotOf(_ name: String, context: String) throws(PlanError) -> Int {
+    func slotOf(_ name: String, context: String) throws(PlanError) -> Int {
         guard let slot = layout.index(of: name), visible.contains(slot) else {
             throw PlanError.unknownField(name, in: Schema(visible.map { layout.fields[$0] }), context: context)
         }
@@ -135,7 +146,7 @@ struct StageBuilder {
     }
 
     /// The slot to write field `name` of `type` into: in place when the type matches, else a new slot.
-    private mutating func targetSlot(_ name: String, _ type: DataType) -> Int {
+    mutating func targetSlot(_ name: String, _ type: DataType) -> Int {
         if let slot = layout.index(of: name) {
             if layout.fields[slot].type == type {
                 if !visible.contains(slot) { visible.append(slot) }
@@ -159,6 +170,8 @@ struct StageBuilder {
         case .derive(let name, let expr): try addDerive(name: name, expr: expr, where: context)
         case .select(let fields): try select(fields, where: context)
         case .window: break
+        case .enrich(let e): try addEnrich(e, resources: nil, deadLetters: deadLetters, where: context)
+        case .retain(let r): try addRetain(r, where: context)
         }
     }
 
@@ -251,6 +264,11 @@ struct StageBuilder {
             throw PlanError("derive \(name): constant \(type?.description ?? "null") values are not supported yet; derive from a field (\(context))")
         }
         // An int64 column reference keeps its type only via coerce; arithmetic is float64.
+    }
+
+    /// A pass-through operator that keeps the visible fields' rows in a replay directory.
+    mutating func addRetain(_ spec: RetainSpec, where context: String) throws(PlanError) {
+        operators.append(try RetainOperator(spec, fields: visible.map { layout.fields[$0] }, slots: visible, context: "retain in \(context)"))
     }
 
     mutating func select(_ fields: [String], where context: String) throws(PlanError) {

@@ -17,6 +17,7 @@ public enum RejectionCode: String, Sendable, CaseIterable, Codable {
     case lateEvent = "late_event"
     case missingKey = "missing_key"
     case missingTime = "missing_time"
+    case lookupMiss = "lookup_miss"  // enrich: null key or key not in the lookup table (on_miss: reject)
 }
 
 /// A registered reason: a code plus the rule that applied it and the field it concerns.
@@ -45,8 +46,13 @@ public struct RejectionReason: Sendable, Hashable, CustomStringConvertible {
 /// Operators register their reasons at plan compile time and reject by
 /// reason id, so the per-record cost is a counter increment (plus the line,
 /// for the rare rejected record).
+///
+/// Thread-safe: a parallel run's workers reject concurrently; rejections are
+/// rare, so a lock per rejection costs nothing measurable. Register reasons
+/// before the run starts.
 public final class DeadLetters: @unchecked Sendable {
-    // Safe: owned by one pipeline run's thread.
+    // Safe: counts and output are only touched under `lock`; `reasons` only grows before a run starts.
+    private let lock = Monitor()
     public private(set) var reasons: [RejectionReason] = []
     @exclusivity(unchecked) private var countsByReason: [Int] = []
     private let output: OutputBuffer?
@@ -59,27 +65,35 @@ public final class DeadLetters: @unchecked Sendable {
     }
 
     public func register(_ reason: RejectionReason) -> Int {
+        lock.withLock { registerLocked(reason) }
+    }
+
+    private func registerLocked(_ reason: RejectionReason) -> Int {
         if let i = reasons.firstIndex(of: reason) { return i }
         reasons.append(reason)
         countsByReason.append(0)
         return reasons.count - 1
     }
 
-    public var total: Int { countsByReason.reduce(0, +) }
+    public var total: Int { lock.withLock { countsByReason.reduce(0, +) } }
 
-    public func count(_ reason: Int) -> Int { countsByReason[reason] }
+    public func count(_ reason: Int) -> Int { lock.withLock { countsByReason[reason] } }
 
     /// Counts per reason, in registration order, leaving out reasons never used.
     public var counts: [(reason: RejectionReason, count: Int)] {
-        zip(reasons, countsByReason).filter { $0.1 > 0 }.map { ($0.0, $0.1) }
+        lock.withLock { zip(reasons, countsByReason).filter { $0.1 > 0 }.map { ($0.0, $0.1) } }
     }
 
     public func count(of code: RejectionCode) -> Int {
-        zip(reasons, countsByReason).filter { $0.0.code == code }.reduce(0) { $0 + $1.1 }
+        lock.withLock { zip(reasons, countsByReason).filter { $0.0.code == code }.reduce(0) { $0 + $1.1 } }
     }
 
     /// Rejects a decoded row of `batch`; `value` describes the offending value.
     public func reject(_ batch: Batch, row: Int, reason: Int, value: String? = nil, detail: String? = nil) throws {
+        try lock.withLock { try rejectLocked(batch, row: row, reason: reason, value: value, detail: detail) }
+    }
+
+    private func rejectLocked(_ batch: Batch, row: Int, reason: Int, value: String?, detail: String?) throws {
         countsByReason[reason] += 1
         guard output != nil else { return }
         try writeLine(reason: reasons[reason], value: value, detail: detail, source: batch.sourceName,
@@ -88,6 +102,10 @@ public final class DeadLetters: @unchecked Sendable {
 
     /// Rejects a record that never became a row (it failed to decode).
     public func reject(source: String, record: Int64, offset: Int64, data: UnsafeRawBufferPointer, reason: Int, value: String? = nil, detail: String? = nil) throws {
+        try lock.withLock { try rejectLocked(source: source, record: record, offset: offset, data: data, reason: reason, value: value, detail: detail) }
+    }
+
+    private func rejectLocked(source: String, record: Int64, offset: Int64, data: UnsafeRawBufferPointer, reason: Int, value: String?, detail: String?) throws {
         countsByReason[reason] += 1
         guard output != nil else { return }
         try writeLine(reason: reasons[reason], value: value, detail: detail, source: source, record: record, offset: offset, data: data)
@@ -132,5 +150,5 @@ public final class DeadLetters: @unchecked Sendable {
         try out.append("}\n")
     }
 
-    public func flush() throws { try output?.flush() }
+    public func flush() throws { try lock.withLock { try output?.flush() } }
 }

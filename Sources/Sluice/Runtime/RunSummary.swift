@@ -17,6 +17,11 @@ public struct RunSummary: Codable, Sendable {
     public var stateBytes: Int
     /// Peak resident memory of the whole process, at the end of the run.
     public var peakRSSBytes: Int
+    /// Parallel runs: rows each shard's keyed stage processed, and the skew (max / mean).
+    public var shards: [Int]? = nil
+    public var shardSkew: Double? = nil
+    /// Runs with `enrich` steps: matches, misses and cache counters per step (see ``EnrichStatistics``).
+    public var enrichments: [EnrichStatistics]? = nil
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(recordsIn) / seconds : 0 }
 
@@ -31,6 +36,10 @@ public struct RunSummary: Codable, Sendable {
         let mb = Double(bytesIn) / 1_048_576
         lines.append("  \(fixed(seconds, 3)) s, \(formatRate(rate)) events/s, \(fixed(mb, 1)) MiB in (\(fixed(seconds > 0 ? mb / seconds : 0, 1)) MiB/s)")
         if windowsEmitted > 0 { lines.append("  \(windowsEmitted) windows closed") }
+        if let shards, let shardSkew {
+            lines.append("  \(shards.count) shards, rows per shard: \(shards.map(String.init).joined(separator: " / ")), skew \(fixed(shardSkew, 2)) (max / mean)")
+        }
+        for e in enrichments ?? [] { lines.append(contentsOf: e.summaryLines) }
         lines.append("  peak RSS \(fixed(Double(peakRSSBytes) / 1_048_576, 1)) MiB")
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,3 @@
-import Sluice
-
 /// Decodes one text format (CSV, NDJSON) from a byte buffer straight into the
 /// columns of a batch.
 ///
@@ -28,6 +26,9 @@ public protocol RecordDecoder: AnyObject {
     var maxRecordBytes: Int { get set }
     /// The source name for dead letters.
     var sourceName: String { get set }
+    /// Continues at another place in the source: the next record starts at 1-based `line`, byte `offset`.
+    /// Parallel decoding gives each decoder blocks of whole records from anywhere in the input.
+    func reposition(line: Int64, offset: Int64)
 }
 
 /// An error in the input as a whole (not one record): e.g. a CSV header without a required field.

@@ -1,0 +1,38 @@
+/// A run of whole records cut from the input, decoded as one micro-batch.
+///
+/// Blocks are what make parallel decoding possible: the reader thread only
+/// finds record boundaries (newlines outside quotes) and copies bytes; any
+/// worker can then decode any block, knowing where in the input it starts.
+public final class Block: @unchecked Sendable {
+    // Safe: a block is filled by the reader thread, then handed (through the Monitor) to one worker.
+    public let capacity: Int
+    public let bytes: UnsafeMutablePointer<UInt8>
+    public var count = 0
+    /// 1-based line number and byte offset of the block's first byte in the input.
+    public var firstLine: Int64 = 1
+    public var offset: Int64 = 0
+    /// Lines in the block (at most the batch capacity, so one block always fits one batch).
+    public var lines = 0
+    /// A record longer than the limit, cut short: the block holds its first bytes only.
+    public var oversizedRecord = false
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit { bytes.deallocate() }
+}
+
+/// An input that can be cut into blocks of whole records (files, stdin).
+public protocol BlockSource: AnyObject {
+    var name: String { get }
+    /// Prepares to produce records of `schema` (a CSV source reads its header here).
+    func open(schema: Schema) throws
+    /// A decoder for this source's blocks, one per worker.
+    func makeDecoder() -> any RecordDecoder
+    /// Fills `block` with whole records, at most `maxLines` lines. Returns false at end of input.
+    func next(into block: Block, maxLines: Int) throws -> Bool
+    var bytesRead: Int64 { get }
+    var totalBytes: Int64? { get }
+}

@@ -1,0 +1,397 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a parallel run is laid out.
+public struct ParallelOptions: Sendable, Hashable {
+    /// Worker threads; each decodes blocks and owns one shard of the keyed state.
+    public var shards: Int
+    /// Blocks the reader may read ahead of the workers (in addition to those being worked on).
+    public var prefetch: Int
+    /// Key groups (hash partitions of the key space). More groups than shards, as in Flink, so a
+    /// group can move between shards without rehashing keys; groups are assigned to shards in
+    /// contiguous ranges.
+    public var keyGroups: Int
+
+    public init(shards: Int = ParallelOptions.defaultShards, prefetch: Int = 4, keyGroups: Int = 128) {
+        self.shards = max(1, shards)
+        self.prefetch = max(0, prefetch)
+        self.keyGroups = max(self.shards, keyGroups)
+    }
+
+    /// The number of online cores.
+    public static var defaultShards: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// Units of work that exist at once: the memory bound of a run. A unit is one block of input
+    /// bytes plus one decoded batch; the reader blocks when all are in use (backpressure).
+    public var pooledUnits: Int { shards * 2 + prefetch }
+
+    func shard(ofGroup group: Int) -> Int { group * shards / keyGroups }
+}
+
+/// Runs a pipeline on several threads: sharded by key, with prefetching and bounded queues.
+///
+/// ```
+///  reader thread ──blocks──▶ worker 0: decode + fused stateless stage + route ─┐
+///  (prefetch, bounded)       worker 1: decode + fused stateless stage + route ─┤ per-shard selections
+///                                                                              ▼
+///                             shard k (on worker k): window state for its key groups ──▶ sink (locked)
+/// ```
+///
+/// - The reader cuts the input into blocks of whole records (at most one batch each) and
+///   reads ahead up to `prefetch` blocks, so I/O overlaps decoding.
+/// - Any worker decodes any block, runs the stateless operators on the whole batch and computes,
+///   for every shard, the selection of its rows (by key group of the grouping key's hash). No
+///   rows are copied: each shard reads the shared batch through its own view.
+/// - Each shard processes the batches strictly in input order and is told the batch's largest
+///   event time, so watermarks, window closes and late-event decisions are exactly those of a
+///   single-threaded run; only the order of output rows differs.
+/// - Memory is bounded by ``ParallelOptions/pooledUnits``: a slow sink stops the shards, which
+///   stops decoding, which stops the reader.
+public final class ParallelRunner {
+    public let spec: PipelineSpec
+    public let options: ParallelOptions
+    public let source: any BlockSource
+    /// One sink per shard (each shard encodes its own output; they share a locked byte sink),
+    /// or a single sink that the shards take turns writing to.
+    public let sinks: [any RecordSink]
+    public let deadLetters: DeadLetters
+    public let plans: [PhysicalPlan]
+    public var progressInterval = 0.5
+
+    public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
+                            deadLetters: DeadLetters, batchSize: Int? = nil) throws(PlanError) {
+        try self.init(spec: spec, options: options, source: source, sinks: [sink], deadLetters: deadLetters, batchSize: batchSize)
+    }
+
+    /// - Parameter sinks: one sink, or one per shard (`options.shards`); the first also receives
+    ///   the output of pipelines without keyed state, which are written in input order.
+    public init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sinks: [any RecordSink],
+                deadLetters: DeadLetters, batchSize: Int? = nil) throws(PlanError) {
+        guard sinks.count == 1 || sinks.count == options.shards else {
+            throw PlanError("a parallel run needs one sink or one per shard (\(options.shards)), got \(sinks.count)")
+        }
+        self.spec = spec
+        self.options = options
+        self.source = source
+        self.sinks = sinks
+        self.deadLetters = deadLetters
+        var plans: [PhysicalPlan] = []
+        for _ in 0..<options.shards {
+            plans.append(try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize))
+        }
+        self.plans = plans
+    }
+
+    /// Per-shard rows processed by the keyed stage, after the last run.
+    public private(set) var shardLoad: [Int] = []
+
+    public func run(progress: ((RunProgress) -> Void)? = nil) throws -> RunSummary {
+        let start = monotonicSeconds()
+        try source.open(schema: spec.schema)
+        for sink in sinks { try sink.open(schema: plans[0].outputSchema) }
+        let run = ParallelRun(runner: self, start: start, progress: progress)
+        try run.execute()
+        for sink in sinks { try sink.close() }
+        try deadLetters.flush()
+        shardLoad = run.shardRows
+        let seconds = monotonicSeconds() - start
+        let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? WindowAggregateOperator } }.reduce(0) { $0 + $1.windowsEmitted }
+        let mean = Double(shardLoad.reduce(0, +)) / Double(max(1, shardLoad.count))
+        return RunSummary(
+            pipeline: spec.name,
+            recordsIn: run.recordsIn,
+            recordsOut: sinks.reduce(0) { $0 + $1.recordsWritten },
+            deadLettered: deadLetters.total,
+            deadLetterReasons: deadLetters.counts.map { .init(reason: $0.reason.code.rawValue, rule: $0.reason.rule, count: $0.count) },
+            bytesIn: source.bytesRead,
+            seconds: seconds,
+            windowsEmitted: windows,
+            stateBytes: plans.reduce(0) { $0 + $1.stateBytes },
+            peakRSSBytes: peakResidentBytes(),
+            shards: shardLoad.count > 1 ? shardLoad : nil,
+            shardSkew: shardLoad.count > 1 && mean > 0 ? Double(shardLoad.max() ?? 0) / mean : nil
+        )
+    }
+}
+
+/// One unit of work: a block of input and the batch it decodes into, plus one view per shard.
+final class WorkUnit: @unchecked Sendable {
+    // Safe: owned by one thread at a time; hand-offs go through the run's Monitor, and shard
+    // threads only read `batch` (each writes only its own view's selection).
+    let block: Block
+    let batch: Batch
+    let views: [Batch]
+    var sequence = 0
+    var remaining = 0
+    var maxEventTime = Int64.min
+    /// Per row: the largest event time of the rows before it in this batch (see ShardRouter).
+    let rowWatermarks: UnsafeMutablePointer<Int64>
+
+    init(block: Block, batch: Batch, shards: Int) {
+        self.block = block
+        self.batch = batch
+        views = (0..<shards).map { _ in Batch(viewOf: batch) }
+        rowWatermarks = .allocate(capacity: batch.capacity)
+        rowWatermarks.initialize(repeating: .min, count: batch.capacity)
+    }
+
+    deinit { rowWatermarks.deallocate() }
+}
+
+/// The state of one parallel run, shared by its threads under `monitor`.
+final class ParallelRun: @unchecked Sendable {
+    // Safe: every mutable field below is read and written with `monitor` held, except
+    // `shardRows[i]`/`decoded[i]`, each written only by worker i and read after all joined.
+    let runner: ParallelRunner
+    let monitor = Monitor()
+    let sinkLock = Monitor()
+    let shards: Int
+    let start: Double
+    let progress: ((RunProgress) -> Void)?
+
+    var free: [WorkUnit] = []
+    var ready: [WorkUnit] = []
+    var readyHead = 0
+    var inboxes: [[Int: WorkUnit]]
+    var nextSequence: [Int]
+    var readerDone = false
+    var totalBlocks = 0
+    var failure: (any Error)?
+    var shardRows: [Int]
+    var decodedRecords: [Int64]
+    var oversizedRecords: [Int64]
+    var nextProgress: Double
+
+    init(runner: ParallelRunner, start: Double, progress: ((RunProgress) -> Void)?) {
+        self.runner = runner
+        self.start = start
+        self.progress = progress
+        shards = runner.options.shards
+        inboxes = Array(repeating: [:], count: shards)
+        nextSequence = Array(repeating: 0, count: shards)
+        shardRows = Array(repeating: 0, count: shards)
+        decodedRecords = Array(repeating: 0, count: shards)
+        oversizedRecords = Array(repeating: 0, count: shards)
+        nextProgress = start + runner.progressInterval
+        let blockCapacity = (1 << 20) + (64 << 10)
+        for _ in 0..<runner.options.pooledUnits {
+            free.append(WorkUnit(block: Block(capacity: blockCapacity), batch: runner.plans[0].makeInputBatch(), shards: shards))
+        }
+    }
+
+    var recordsIn: Int64 { decodedRecords.reduce(0, +) + oversizedRecords.reduce(0, +) }
+
+    /// One decoder per worker, each used only by its worker.
+    private var decoders: [any RecordDecoder] = []
+
+    func execute() throws {
+        decoders = (0..<shards).map { _ in runner.source.makeDecoder() }
+        for d in decoders { try d.open(schema: runner.spec.schema) }
+        let reader = WorkerThread { [self] in readLoop() }
+        let workers = (0..<shards).map { i in WorkerThread { [self] in workLoop(i, decoder: decoders[i]) } }
+        reader.join()
+        for w in workers { w.join() }
+        for (i, d) in decoders.enumerated() { decodedRecords[i] = d.recordsRead }
+        if let failure { throw failure }
+    }
+
+    private func fail(_ error: any Error) {
+        monitor.withLock {
+            if failure == nil { failure = error }
+            monitor.broadcast()
+        }
+    }
+
+    // MARK: Reader (prefetch)
+
+    private func readLoop() {
+        var sequence = 0
+        let maxLines = runner.plans[0].batchSize
+        while true {
+            let unit: WorkUnit? = monitor.withLock {
+                while free.isEmpty && failure == nil { monitor.wait() }
+                return failure == nil ? free.removeLast() : nil
+            }
+            guard let unit else { return }
+            let more: Bool
+            do {
+                more = try runner.source.next(into: unit.block, maxLines: maxLines)
+            } catch {
+                fail(error)
+                return
+            }
+            monitor.withLock {
+                if more {
+                    unit.sequence = sequence
+                    sequence += 1
+                    ready.append(unit)
+                } else {
+                    free.append(unit)
+                    readerDone = true
+                    totalBlocks = sequence
+                }
+                monitor.broadcast()
+            }
+            if !more { return }
+        }
+    }
+
+    // MARK: Workers
+
+    private enum Task {
+        case shard(WorkUnit)
+        case decode(WorkUnit)
+        case finish
+        case abort
+    }
+
+    private func nextTask(_ i: Int) -> Task {
+        monitor.withLock {
+            while true {
+                if failure != nil { return .abort }
+                if let unit = inboxes[i].removeValue(forKey: nextSequence[i]) {
+                    nextSequence[i] += 1
+                    return .shard(unit)
+                }
+                if readyHead < ready.count {
+                    let unit = ready[readyHead]
+                    readyHead += 1
+                    if readyHead > 64 {
+                        ready.removeFirst(readyHead)
+                        readyHead = 0
+                    }
+                    return .decode(unit)
+                }
+                if readerDone && nextSequence[i] == totalBlocks { return .finish }
+                monitor.wait()
+            }
+        }
+    }
+
+    private func workLoop(_ i: Int, decoder: any RecordDecoder) {
+        let plan = runner.plans[i]
+        let router = ShardRouter(plan: plan, options: runner.options)
+        do {
+            loop: while true {
+                switch nextTask(i) {
+                case .abort:
+                    return
+                case .finish:
+                    for (s, stage) in plan.stages.enumerated() {
+                        try stage.terminal?.finish(runner.deadLetters) { try runStage(plan, s + 1, $0, shard: i) }
+                    }
+                    break loop
+                case .decode(let unit):
+                    try decode(unit, worker: i, decoder: decoder, plan: plan, router: router)
+                    monitor.withLock {
+                        unit.remaining = shards
+                        for s in 0..<shards { inboxes[s][unit.sequence] = unit }
+                        monitor.broadcast()
+                    }
+                case .shard(let unit):
+                    let view = unit.views[i]
+                    shardRows[i] += view.selectedCount
+                    if var terminal = plan.stages[0].terminal {
+                        if view.selectedCount > 0 || unit.maxEventTime != .min {
+                            terminal.batchMaxTimeHint = unit.maxEventTime == .min ? nil : unit.maxEventTime
+                            terminal.rowWatermarkHint = UnsafePointer(unit.rowWatermarks)
+                            try terminal.process(view, runner.deadLetters) { try runStage(plan, 1, $0, shard: i) }
+                        }
+                    } else if view.selectedCount > 0 {
+                        try write(view, plan: plan, shard: i)
+                    }
+                    monitor.withLock {
+                        unit.remaining -= 1
+                        if unit.remaining == 0 {
+                            free.append(unit)
+                            monitor.broadcast()
+                        }
+                    }
+                    if i == 0, let progress { reportProgress(progress) }
+                }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func reportProgress(_ progress: (RunProgress) -> Void) {
+        let now = monotonicSeconds()
+        guard now >= nextProgress else { return }
+        nextProgress = now + runner.progressInterval
+        progress(RunProgress(recordsIn: -1, bytesIn: runner.source.bytesRead, totalBytes: runner.source.totalBytes, seconds: now - start))
+    }
+
+    /// Decodes a block, runs the fused stateless stage, and splits the rows among the shards.
+    private func decode(_ unit: WorkUnit, worker: Int, decoder: any RecordDecoder, plan: PhysicalPlan, router: ShardRouter) throws {
+        let batch = unit.batch
+        let block = unit.block
+        batch.reset()
+        batch.sourceName = runner.source.name
+        // Key columns carry this worker's dictionary ids.
+        for (slot, column) in batch.columns.enumerated() where column.keyIDs != nil {
+            column.dictionary = plan.dictionaries[plan.stages[0].layout.fields[slot].name]
+        }
+        batch.recordBytes = UnsafeRawPointer(block.bytes)
+        decoder.reposition(line: block.firstLine, offset: block.offset)
+        if block.oversizedRecord {
+            oversizedRecords[worker] += 1
+            try decoder.rejectOversized(UnsafeRawBufferPointer(start: block.bytes, count: block.count), line: block.firstLine,
+                                        offset: block.offset, deadLetters: runner.deadLetters)
+        } else {
+            _ = try decoder.decode(block.bytes, count: block.count, atEnd: true, into: batch, deadLetters: runner.deadLetters)
+        }
+        batch.selectAll()
+        for op in plan.stages[0].operators {
+            if batch.selectedCount == 0 { break }
+            try op.process(batch, runner.deadLetters)
+        }
+        if plan.stages[0].terminal == nil {
+            // No keyed state: one consumer writes the batches in input order.
+            for (s, view) in unit.views.enumerated() {
+                view.syncView(with: batch)
+                if s == 0 {
+                    view.selection.update(from: batch.selection, count: batch.selectedCount)
+                    view.selectedCount = batch.selectedCount
+                }
+            }
+            unit.maxEventTime = .min
+            return
+        }
+        unit.maxEventTime = router.route(batch, into: unit.views, rowWatermarks: unit.rowWatermarks)
+    }
+
+    private func runStage(_ plan: PhysicalPlan, _ index: Int, _ batch: Batch, shard: Int) throws {
+        let stage = plan.stages[index]
+        for op in stage.operators {
+            try op.process(batch, runner.deadLetters)
+            if batch.selectedCount == 0 { return }
+        }
+        if let terminal = stage.terminal {
+            try terminal.process(batch, runner.deadLetters) { try runStage(plan, index + 1, $0, shard: shard) }
+        } else {
+            try write(batch, plan: plan, shard: shard)
+        }
+    }
+
+    /// Encodes on the shard's own sink when there is one per shard (only the byte writes are
+    /// serialized, by the shared byte sink); else takes turns on the single sink.
+    private func write(_ batch: Batch, plan: PhysicalPlan, shard: Int) throws {
+        if runner.sinks.count == 1 {
+            try sinkLock.withLock { try runner.sinks[0].write(batch, slots: plan.outputSlots) }
+        } else {
+            try runner.sinks[shard].write(batch, slots: plan.outputSlots)
+        }
+    }
+}
+
+extension RecordDecoder {
+    /// Rejects a record the block reader cut short because it exceeds ``maxRecordBytes``.
+    func rejectOversized(_ data: UnsafeRawBufferPointer, line: Int64, offset: Int64, deadLetters: DeadLetters) throws {
+        let reason = deadLetters.register(RejectionReason(.recordTooLong, rule: "max \(maxRecordBytes) bytes"))
+        try deadLetters.reject(source: sourceName, record: line, offset: offset,
+                               data: UnsafeRawBufferPointer(rebasing: data.prefix(1024)), reason: reason,
+                               detail: "record longer than \(maxRecordBytes) bytes; skipped to the next line")
+    }
+}

@@ -1,0 +1,54 @@
+import CZstd
+
+/// zstd compression of replay segment payloads, through libzstd's one-shot
+/// API with reusable contexts (a context holds ~1 MB of tables at level 3, so
+/// it is made once per buffer or per replay, not per segment).
+///
+/// Not `Sendable`: a context must not be used by two threads at once; each
+/// owner (the buffer's store, one replay call) has its own.
+final class Zstd {
+    private let cctx: OpaquePointer
+    private let dctx: OpaquePointer
+    let level: Int32
+
+    init(level: Int32) {
+        guard let c = ZSTD_createCCtx(), let d = ZSTD_createDCtx() else { fatalError("libzstd could not allocate a context") }
+        cctx = c
+        dctx = d
+        self.level = level
+    }
+
+    deinit {
+        ZSTD_freeCCtx(cctx)
+        ZSTD_freeDCtx(dctx)
+    }
+
+    /// The levels libzstd accepts (negative levels are its fastest modes).
+    static var levels: ClosedRange<Int32> { ZSTD_minCLevel()...ZSTD_maxCLevel() }
+
+    /// The most bytes compressing `n` bytes can produce.
+    static func compressBound(_ n: Int) -> Int { ZSTD_compressBound(n) }
+
+    /// Compresses `source` into `destination` (at least `compressBound(source.count)` bytes);
+    /// returns the compressed size.
+    func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ReplayError) -> Int {
+        let n = ZSTD_compressCCtx(cctx, destination.baseAddress, destination.count, source.baseAddress, source.count, level)
+        if ZSTD_isError(n) != 0 { throw .compression(String(cString: ZSTD_getErrorName(n))) }
+        return n
+    }
+
+    /// Decompresses one whole frame of exactly `expectedSize` bytes, or explains why it cannot.
+    func decompress(_ source: UnsafeRawBufferPointer, expectedSize: Int) -> Result<[UInt8], SegmentCorruption> {
+        let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN / _ERROR are the two largest UInt64 values.
+        if declared >= UInt64.max - 1 { return .failure(SegmentCorruption("the payload is not a zstd frame with a known size")) }
+        if declared != UInt64(expectedSize) {
+            return .failure(SegmentCorruption("the zstd frame holds \(declared) bytes, the header says \(expectedSize)"))
+        }
+        var out = [UInt8](repeating: 0, count: expectedSize)
+        let n = out.withUnsafeMutableBytes { ZSTD_decompressDCtx(dctx, $0.baseAddress, $0.count, source.baseAddress, source.count) }
+        if ZSTD_isError(n) != 0 { return .failure(SegmentCorruption("zstd: \(String(cString: ZSTD_getErrorName(n)))")) }
+        if n != expectedSize { return .failure(SegmentCorruption("decompressed \(n) bytes, the header says \(expectedSize)")) }
+        return .success(out)
+    }
+}
