@@ -6,6 +6,7 @@ import PackageDescription
 //   connectors/files        file/stdin/stdout sources and sinks (CSV, NDJSON)
 //   pipelines               example pipelines registered by name (sensor-features, ...)
 //   Sources/SluiceWorkload  the canonical benchmark workload: generator and checksum
+//   Sources/SluiceML        online learning: models, metrics, drift detection, retraining, registry
 //   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
 //   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
 // The core library depends on nothing but the Swift toolchain and libzstd, so tests build fast.
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "SluiceFiles", targets: ["SluiceFiles"]),
         .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
+        .library(name: "SluiceML", targets: ["SluiceML"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
@@ -31,12 +33,14 @@ let package = Package(
         .target(name: "SluiceFiles", dependencies: ["Sluice"], path: "connectors/files"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
+        // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
+        .target(name: "SluiceML", dependencies: ["Sluice"], path: "Sources/SluiceML"),
         // The command-line verbs as a library, so a user's own package can ship
         // its pipelines in a binary with the same verbs (see README).
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceFiles", "SluiceWorkload",
+                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "SluiceTests", dependencies: ["Sluice"], path: "Tests/SluiceTests"),
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
+        .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],

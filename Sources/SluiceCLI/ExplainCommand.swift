@@ -24,8 +24,7 @@ struct ExplainCommand: ParsableCommand {
         let spec = try pipeline.resolve()
         do {
             let plan = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), batchSize: batchSize, resources: pipeline.planResources)
-            // As in `run`: pipelines with enrich steps run on one thread until ParallelRunner takes PlanResources.
-            let parallel = spec.needsResources ? ParallelOptions(shards: 1, prefetch: 0) : ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups)
+            let parallel = ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups)
             print(plan.explain(parallel: parallel), terminator: "")
         } catch {
             throw RuntimeError("pipeline '\(spec.name)': \(error.message)")

@@ -37,6 +37,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Rows per micro-batch (default: the pipeline's, else 4096).")
     var batchSize: Int?
 
+    @Option(help: "On a pipe: milliseconds a partly filled micro-batch may wait for more records (default: the pipeline's `linger`, else 0 = process at once).")
+    var linger: Double?
+
     @Option(help: "Worker threads, each owning a shard of the keyed state (default: the number of cores). 1 with --prefetch 0 runs on the calling thread only.")
     var shards: Int = ParallelOptions.defaultShards
 
@@ -86,7 +89,7 @@ struct RunCommand: ParsableCommand {
         var summary: RunSummary
         do {
             // ParallelRunner compiles its plans without PlanResources (yet): pipelines with enrich steps run on this thread.
-            if shards == 1 && prefetch == 0 || spec.needsResources {
+            if shards == 1 && prefetch == 0 {
                 // Everything on this thread: read, decode, process, write.
                 let plan: PhysicalPlan
                 do {
@@ -94,13 +97,17 @@ struct RunCommand: ParsableCommand {
                 } catch {
                     throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
                 }
-                var source: any RecordSource = try FileSource(path: input, decoder: inputFormat.makeDecoder(csvHeader: !noHeader))
+                let fileSource = try FileSource(path: input, decoder: inputFormat.makeDecoder(csvHeader: !noHeader))
+                fileSource.linger = lingerSeconds(spec)
+                var source: any RecordSource = fileSource
                 if sourceDelayMs > 0 { source = DelayedRecordSource(source, milliseconds: sourceDelayMs) }
                 let sink = outFormat.makeEncoder(sink: outputFile)
                 summary = try PipelineRunner(plan: plan, source: source, sink: sink, deadLetters: deadLetters).run(progress: report)
                 if !plan.enrichStatistics.isEmpty { summary.enrichments = plan.enrichStatistics }
             } else {
-                var source: any BlockSource = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
+                let blockSource = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
+                blockSource.linger = lingerSeconds(spec)
+                var source: any BlockSource = blockSource
                 if sourceDelayMs > 0 { source = DelayedBlockSource(source, milliseconds: sourceDelayMs) }
                 // Each shard encodes its own output; the file sees whole lines from one shard at a time.
                 let shared = LockedByteSink(outputFile)
@@ -110,7 +117,8 @@ struct RunCommand: ParsableCommand {
                 let runner: ParallelRunner
                 do {
                     runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups),
-                                                source: source, sinks: sinks, deadLetters: deadLetters, batchSize: batchSize)
+                                                source: source, sinks: sinks, deadLetters: deadLetters, batchSize: batchSize,
+                                                resources: pipeline.planResources)
                 } catch {
                     throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
                 }
@@ -137,6 +145,14 @@ struct RunCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
         }
+    }
+}
+
+extension RunCommand {
+    /// The micro-batch linger in seconds: the flag, else the spec's.
+    func lingerSeconds(_ spec: PipelineSpec) -> Double {
+        if let linger { return max(0, linger) / 1000 }
+        return Double(spec.linger?.milliseconds ?? 0) / 1000
     }
 }
 

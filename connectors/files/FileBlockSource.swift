@@ -18,6 +18,10 @@ public final class FileBlockSource: BlockSource {
     public let format: RecordFormat
     public let hasHeader: Bool
     public var maxRecordBytes = 1 << 20
+    /// On a pipe or terminal: how long a partly filled block may wait for more records before it
+    /// is handed over (the micro-batch "linger"). 0 hands over whatever has arrived at once.
+    public var linger: Double = 0
+    private var blockStarted: Double = 0
     private let fd: Int32
     private let ownsFD: Bool
     private let isRegularFile: Bool
@@ -113,15 +117,17 @@ public final class FileBlockSource: BlockSource {
         block.oversizedRecord = false
         block.firstLine = nextLine
         block.offset = nextOffset
+        blockStarted = 0
         while true {
+            if block.count > 0 && blockStarted == 0 { blockStarted = monotonicSeconds() }
             if let (cut, lines) = fastCut(maxLines: maxLines - block.lines, room: block.capacity - block.count) {
                 append(to: block, cut, lines: lines)
-                if block.lines >= maxLines || block.capacity - block.count < maxRecordBytes / 16 { return true }
+                if block.lines >= maxLines || block.capacity - block.count < block.capacity / 16 { return true }
                 continue
             }
             if start == end {
                 if eof { return block.count > 0 }
-                if block.count > 0 && !isRegularFile { return true }
+                if block.count > 0 && !isRegularFile && !waitForMore() { return true }
                 try refill()
                 continue
             }
@@ -140,7 +146,7 @@ public final class FileBlockSource: BlockSource {
                     try cutOversized(into: block)
                     return true
                 }
-                if block.count > 0 && !isRegularFile { return true }
+                if block.count > 0 && !isRegularFile && !waitForMore() { return true }
                 try refill()
                 continue
             }
@@ -256,6 +262,15 @@ public final class FileBlockSource: BlockSource {
             try refill()
         }
         nextLine += 1 + Int64(scanner.embeddedNewlines)
+    }
+
+    /// Whether more input arrives before the linger deadline of the block being filled.
+    private func waitForMore() -> Bool {
+        guard linger > 0 else { return false }
+        let left = blockStarted + linger - monotonicSeconds()
+        guard left > 0 else { return false }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, Int32((left * 1000).rounded(.up))) > 0
     }
 
     /// Moves unconsumed bytes to the front and reads more.

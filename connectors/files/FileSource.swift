@@ -21,6 +21,9 @@ public final class FileSource: RecordSource {
     private var eof = false
     public private(set) var bytesRead: Int64 = 0
     public let totalBytes: Int64?
+    /// On a pipe or terminal: how long a partly filled batch may wait for more records (the
+    /// micro-batch "linger"). 0 returns whatever has arrived at once.
+    public var linger: Double = 0
 
     public var recordsRead: Int64 { decoder.recordsRead }
 
@@ -71,12 +74,37 @@ public final class FileSource: RecordSource {
                 batch.recordBytes = UnsafeRawPointer(buffer)
                 let consumed = try decoder.decode(buffer + start, count: end - start, atEnd: eof, into: batch, deadLetters: deadLetters)
                 start += consumed
-                if batch.count > 0 { return true }
+                if batch.count > 0 && !batch.isFull && lingerForMore(since: &lingerStart) { continue }
+                if batch.count > 0 {
+                    lingerStart = 0
+                    return true
+                }
                 if eof && start >= end { return false }
                 if consumed > 0 && start < end { continue }
             }
             try refill()
         }
+    }
+
+    private var lingerStart: Double = 0
+
+    /// On a pipe, waits up to `linger` for more input and appends it after the bytes in use (the
+    /// rows already decoded point into the buffer, so nothing moves). False: hand the batch over.
+    private func lingerForMore(since started: inout Double) -> Bool {
+        guard linger > 0, totalBytes == nil, !eof, end < capacity else { return false }
+        if started == 0 { started = monotonicSeconds() }
+        let left = started + linger - monotonicSeconds()
+        guard left > 0 else { return false }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32((left * 1000).rounded(.up))) > 0 else { return false }
+        let n = read(fd, buffer + end, capacity - end)
+        if n <= 0 {
+            if n == 0 { eof = true }
+            return n == 0
+        }
+        end += n
+        bytesRead += Int64(n)
+        return true
     }
 
     /// Moves the unconsumed tail to the front and reads more.

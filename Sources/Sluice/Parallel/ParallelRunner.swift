@@ -60,14 +60,15 @@ public final class ParallelRunner {
     public var progressInterval = 0.5
 
     public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
-                            deadLetters: DeadLetters, batchSize: Int? = nil) throws(PlanError) {
-        try self.init(spec: spec, options: options, source: source, sinks: [sink], deadLetters: deadLetters, batchSize: batchSize)
+                            deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = PlanResources()) throws(PlanError) {
+        try self.init(spec: spec, options: options, source: source, sinks: [sink], deadLetters: deadLetters, batchSize: batchSize, resources: resources)
     }
 
     /// - Parameter sinks: one sink, or one per shard (`options.shards`); the first also receives
     ///   the output of pipelines without keyed state, which are written in input order.
+    ///   - resources: lookup tables for `enrich` steps; every shard's plan opens its own (with its own cache).
     public init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sinks: [any RecordSink],
-                deadLetters: DeadLetters, batchSize: Int? = nil) throws(PlanError) {
+                deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = PlanResources()) throws(PlanError) {
         guard sinks.count == 1 || sinks.count == options.shards else {
             throw PlanError("a parallel run needs one sink or one per shard (\(options.shards)), got \(sinks.count)")
         }
@@ -78,7 +79,7 @@ public final class ParallelRunner {
         self.deadLetters = deadLetters
         var plans: [PhysicalPlan] = []
         for _ in 0..<options.shards {
-            plans.append(try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize))
+            plans.append(try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize, resources: resources))
         }
         self.plans = plans
     }

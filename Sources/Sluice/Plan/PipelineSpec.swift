@@ -22,6 +22,9 @@ public struct PipelineSpec: Codable, Sendable, Hashable {
     public var steps: [Step]
     /// Rows per micro-batch. Larger batches amortise per-batch work; smaller ones lower latency.
     public var batchSize: Int?
+    /// On streaming inputs (pipes), how long a partly filled micro-batch may wait for more
+    /// records before it is processed. Nil or 0: process whatever has arrived at once.
+    public var linger: TimeSpan?
 
     public init(name: String, summary: String? = nil, schema: Schema, steps: [Step], batchSize: Int? = nil) {
         self.name = name
@@ -34,6 +37,7 @@ public struct PipelineSpec: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case name, summary, schema, steps
         case batchSize = "batch_size"
+        case linger
     }
 }
 
