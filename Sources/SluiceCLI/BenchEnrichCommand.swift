@@ -56,6 +56,8 @@ struct BenchEnrichCommand: ParsableCommand {
         var tableLookups: Int
         var diskReads: Int
         var hitRate: Double?
+        /// (this variant's time - decoding alone) per event: what the enrich step costs per record.
+        var enrichNanosecondsPerEvent: Double?
     }
 
     /// Counts rows and drops them: the benchmark measures decoding and enriching, not encoding.
@@ -132,12 +134,17 @@ struct BenchEnrichCommand: ParsableCommand {
         print("sluice bench-enrich: \(events) events, keys Zipf(s = \(zipf)) over \(rows) table rows + \(fixed(unknown * 100, 1)) % unknown; "
             + "table \(fixed(Double(tableBytes) / 1_048_576, 1)) MiB CSV; median of \(runs) run\(runs == 1 ? "" : "s"), in process")
         print("(the \(capacity) hottest keys carry \(fixed(sampler.mass(ofTop: capacity) * (1 - unknown) * 100, 1)) % of events: the hit rate of a cache that held exactly them)")
-        print("variant                                 events/s    median s  open s   table lookups  disk reads  hit rate")
+        let decodeOnly = results[0].medianSeconds
+        for i in results.indices.dropFirst() {
+            results[i].enrichNanosecondsPerEvent = (results[i].medianSeconds - decodeOnly) / Double(events) * 1e9
+        }
+        print("variant                                 events/s    median s  enrich ns/row  open s   table lookups  disk reads  hit rate")
         for r in results {
             let cols = [
                 r.variant.padding(toLength: 39, withPad: " ", startingAt: 0),
                 formatRate(r.eventsPerSecond).padding(toLength: 11, withPad: " ", startingAt: 0),
                 fixed(r.medianSeconds, 3).padding(toLength: 9, withPad: " ", startingAt: 0),
+                (r.enrichNanosecondsPerEvent.map { fixed($0, 0) } ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0),
                 fixed(r.openSeconds, 3).padding(toLength: 8, withPad: " ", startingAt: 0),
                 String(r.tableLookups).padding(toLength: 14, withPad: " ", startingAt: 0),
                 String(r.diskReads).padding(toLength: 11, withPad: " ", startingAt: 0),

@@ -88,7 +88,6 @@ struct RunCommand: ParsableCommand {
         let report: ((RunProgress) -> Void)? = showProgress ? { display.update($0) } : nil
         var summary: RunSummary
         do {
-            // ParallelRunner compiles its plans without PlanResources (yet): pipelines with enrich steps run on this thread.
             if shards == 1 && prefetch == 0 {
                 // Everything on this thread: read, decode, process, write.
                 let plan: PhysicalPlan
@@ -103,7 +102,6 @@ struct RunCommand: ParsableCommand {
                 if sourceDelayMs > 0 { source = DelayedRecordSource(source, milliseconds: sourceDelayMs) }
                 let sink = outFormat.makeEncoder(sink: outputFile)
                 summary = try PipelineRunner(plan: plan, source: source, sink: sink, deadLetters: deadLetters).run(progress: report)
-                if !plan.enrichStatistics.isEmpty { summary.enrichments = plan.enrichStatistics }
             } else {
                 let blockSource = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
                 blockSource.linger = lingerSeconds(spec)

@@ -486,7 +486,7 @@ private func offset(of needle: String, in text: String) -> Int64 {
         #expect(h.decoder.bytesConsumed == Int64(bytes.count))
     }
 
-    // MARK: Known bugs (see the report; these fail until fixed)
+    // MARK: Regressions: RFC 4180 record scanning (quoted newlines, over-long quoted records, stray quotes)
 
     /// A record whose quoted field spans lines occupies several physical lines; the records after
     /// it must still report their own line numbers (in rows and in dead letters).
@@ -527,7 +527,13 @@ private func offset(of needle: String, in text: String) -> Int64 {
         let consumed = try h.decode(Array(bytes[..<firstEnd]), atEnd: false)
         try h.decode(bytes, from: consumed, atEnd: true)
         #expect(try h.reasons() == ["record_too_long"])
+        #expect(try h.letters().first?["record"] as? Int == 2)
         #expect((0..<h.batch.count).map { h.string("sensor_id", $0) } == ["s02", "s03"])
+        // The skipped record spans lines 2 to 4.
+        #expect((0..<h.batch.count).map { h.batch.recordNumbers[$0] } == [5, 6])
+        #expect((0..<h.batch.count).map { h.batch.recordOffsets[$0] } == [offset(of: "s02", in: text), offset(of: "s03", in: text)])
+        #expect(h.decoder.recordsRead == 3)
+        #expect(h.decoder.bytesConsumed == Int64(bytes.count))
     }
 
     /// A stray quote inside an unquoted field is kept as data by the field parser, but the

@@ -189,6 +189,66 @@ private func fileSize(_ path: String) throws -> Int64 {
         #expect(source.bytesRead == Int64(text.utf8.count))
     }
 
+    /// Over-long quoted records with newlines inside, longer than the buffer, stray quotes in
+    /// unquoted fields and `""` escapes, all straddling refills: each good record arrives once with
+    /// its physical line number, each over-long one is rejected once.
+    @Test(arguments: [1, 64, 300])
+    func quotingEdgeCasesAcrossRefills(bufferSize: Int) throws {
+        let dir = try FileTestDirectory("source")
+        defer { dir.remove() }
+        var text = "id,name\n"
+        var line = 1
+        var expected: [(id: Int64, name: String, line: Int64)] = []
+        var tooLong: [Int] = []
+        for i in 0..<60 {
+            line += 1
+            let start = line
+            var body: String
+            var name: String? = nil
+            switch i % 5 {
+            case 0:  // over-long, quoted, with newlines and escaped quotes, some quotes right at 101 bytes
+                let long = String(repeating: "x", count: 60 + i) + "\n\"\"" + String(repeating: "y", count: 150) + "\n,\"\"end"
+                body = "\(i),\"\(long)\""
+                line += 2
+                tooLong.append(start)
+            case 1:  // a stray quote in an unquoted field
+                name = "5\" tall \(i)"
+                body = "\(i),\(name!)"
+            case 2:  // quoted with a newline and escapes, short
+                name = "two\nlines \"\(i)\""
+                body = "\(i),\"two\nlines \"\"\(i)\"\"\""
+                line += 1
+            case 3:  // over-long, unquoted
+                body = "\(i)," + String(repeating: "z", count: 250)
+                tooLong.append(start)
+            default:
+                name = "plain\(i)"
+                body = "\(i),\(name!)"
+            }
+            if let name { expected.append((Int64(i), name, Int64(start))) }
+            text += body + "\n"
+        }
+        let path = try dir.write("in.csv", text)
+        let decoder = CSVDecoder()
+        decoder.maxRecordBytes = 100
+        let sink = MemoryByteSink()
+        let letters = DeadLetters(sink: sink)
+        let source = try FileSource(path: path, decoder: decoder, bufferSize: bufferSize)
+        let rows = try readAll(source, capacity: 3, deadLetters: letters)
+        #expect(rows.map(\.id) == expected.map(\.id))
+        #expect(rows.map(\.name) == expected.map(\.name))
+        #expect(rows.map(\.line) == expected.map(\.line))
+        #expect(letters.count(of: .recordTooLong) == tooLong.count)
+        #expect(letters.total == tooLong.count)
+        try letters.flush()
+        let records = try sink.text.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["record"] as? Int
+        }
+        #expect(records == tooLong)
+        #expect(source.recordsRead == 60)
+        #expect(decoder.bytesConsumed == Int64(text.utf8.count))
+    }
+
     @Test func emptyFileYieldsNothing() throws {
         let dir = try FileTestDirectory("source")
         defer { dir.remove() }

@@ -169,7 +169,7 @@ private func object(_ line: String) throws -> [String: Any] {
         }
     }
 
-    // MARK: Known bugs (see the report; these fail until fixed)
+    // MARK: Regressions
 
     /// -0.0 must keep its sign: the integral fast path in `OutputBuffer.append(double:)` writes "0.0".
     @Test func negativeZeroKeepsItsSign() throws {

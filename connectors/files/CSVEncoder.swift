@@ -1,8 +1,9 @@
 import Sluice
 
 /// Writes rows as RFC 4180 CSV with a header line. Strings are quoted only
-/// when they contain a comma, quote, or line break; null is an empty field;
-/// doubles use the shortest text that reads back exactly.
+/// when they contain a comma, quote, or line break (and the empty string, as
+/// `""`); null is an empty field; doubles use the shortest text that reads back
+/// exactly, and NaN or ±infinity are written as null.
 public final class CSVEncoder: RecordSink {
     private let out: OutputBuffer
     private let writeHeader: Bool
@@ -65,7 +66,10 @@ public final class CSVEncoder: RecordSink {
                     guard c.validity[r] != 0 else { continue }
                     switch c.type {
                     case .int64: try out.append(int: c.values.assumingMemoryBound(to: Int64.self)[r])
-                    case .float64: try out.append(double: c.values.assumingMemoryBound(to: Double.self)[r])
+                    case .float64:
+                        // CSV has no spelling for NaN or ±infinity that readers agree on: write null (an empty field), as NDJSON does.
+                        let v = c.values.assumingMemoryBound(to: Double.self)[r]
+                        if v.isFinite { try out.append(double: v) }
                     case .bool: try out.append(c.values.assumingMemoryBound(to: UInt8.self)[r] != 0 ? "true" : "false")
                     case .string:
                         let s = c.values.assumingMemoryBound(to: StringSlot.self)[r]

@@ -20,9 +20,17 @@ public final class FileByteSink: ByteSink {
             temporaryPath = nil
             return
         }
-        let tmp = "\(path).tmp-\(getpid())"
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw InputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        // A temporary name no other sink uses (another sink for the same path, a crashed run's leftover).
+        var tmp = "\(path).tmp-\(getpid())"
+        var attempt = 0
+        var opened = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        while opened < 0 && errno == EEXIST && attempt < 1000 {
+            attempt += 1
+            tmp = "\(path).tmp-\(getpid())-\(attempt)"
+            opened = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
+        guard opened >= 0 else { throw InputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        fd = opened
         temporaryPath = tmp
     }
 
@@ -56,9 +64,20 @@ public final class FileByteSink: ByteSink {
     /// Syncs, closes and moves the file into place.
     public func close() throws {
         guard !closed else { return }
+        guard let temporaryPath else {
+            closed = true
+            return
+        }
+        do {
+            try flush()
+        } catch {
+            // Leave nothing behind that could pass for output.
+            closed = true
+            Glibc.close(fd)
+            unlink(temporaryPath)
+            throw error
+        }
         closed = true
-        guard let temporaryPath else { return }
-        try flush()
         Glibc.close(fd)
         if rename(temporaryPath, path) != 0 {
             throw InputError("cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(errno)))")

@@ -30,9 +30,10 @@ final class EnrichOperator: BatchOperator {
     let clock: any CacheClock
     let missReason: Int
 
-    /// A cached answer: the key's bytes (string keys only) and the row, nil when the table has no such key.
+    /// A cached answer: the key (string keys only; a `String` of up to 15 UTF-8 bytes is stored inline,
+    /// so short keys cost no allocation or reference counting) and the row, nil when the table has no such key.
     private struct CachedRow {
-        var key: [UInt8]
+        var key: String
         var values: [Value]?
     }
 
@@ -119,15 +120,18 @@ final class EnrichOperator: BatchOperator {
         guard cache != nil else { return try load(key) }
         let cached: LRUCache<UInt64, CachedRow>.Lookup
         if keyIsString {
-            cached = cache!.lookup(key.hash, now: now) { entry in entry.key.withUnsafeBufferPointer { key.matches(bytes: $0) } }
+            cached = cache!.lookup(key.hash, now: now) { entry in
+                var k = entry.key
+                return k.withUTF8 { key.matches(bytes: $0) }
+            }
         } else {
             cached = cache!.lookup(key.hash, now: now)
         }
         if case .hit(let entry) = cached { return entry.values }
         let values = try load(key)
-        var keyBytes: [UInt8] = []
-        if case .string(let bytes) = key.storage { keyBytes = Array(bytes) }
-        cache!.put(key.hash, CachedRow(key: keyBytes, values: values), now: now)
+        var keyText = ""
+        if case .string(let bytes) = key.storage { keyText = String(decoding: bytes, as: UTF8.self) }
+        cache!.put(key.hash, CachedRow(key: keyText, values: values), now: now)
         return values
     }
 

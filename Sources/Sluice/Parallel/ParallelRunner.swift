@@ -99,7 +99,8 @@ public final class ParallelRunner {
         let seconds = monotonicSeconds() - start
         let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? WindowAggregateOperator } }.reduce(0) { $0 + $1.windowsEmitted }
         let mean = Double(shardLoad.reduce(0, +)) / Double(max(1, shardLoad.count))
-        return RunSummary(
+        let enrichments = EnrichStatistics.merged(plans.map(\.enrichStatistics))
+        var summary = RunSummary(
             pipeline: spec.name,
             recordsIn: run.recordsIn,
             recordsOut: sinks.reduce(0) { $0 + $1.recordsWritten },
@@ -113,6 +114,8 @@ public final class ParallelRunner {
             shards: shardLoad.count > 1 ? shardLoad : nil,
             shardSkew: shardLoad.count > 1 && mean > 0 ? Double(shardLoad.max() ?? 0) / mean : nil
         )
+        summary.enrichments = enrichments.isEmpty ? nil : enrichments
+        return summary
     }
 }
 

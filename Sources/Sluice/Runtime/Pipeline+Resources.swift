@@ -10,9 +10,7 @@ extension Pipeline {
         let letters = DeadLetters(sink: nil)
         let plan = try PlanCompiler.compile(spec, deadLetters: letters, batchSize: batchSize, resources: resources)
         let sink = RowSink()
-        var summary = try PipelineRunner(plan: plan, source: RowSource(rows), sink: sink, deadLetters: letters).run()
-        let enrichments = plan.enrichStatistics
-        summary.enrichments = enrichments.isEmpty ? nil : enrichments
+        let summary = try PipelineRunner(plan: plan, source: RowSource(rows), sink: sink, deadLetters: letters).run()
         return (sink.rows, letters, summary)
     }
 }

@@ -57,7 +57,7 @@ public final class PipelineRunner {
         try deadLetters.flush()
         let seconds = monotonicSeconds() - start
         let windows = plan.stages.compactMap { $0.terminal as? WindowAggregateOperator }.reduce(0) { $0 + $1.windowsEmitted }
-        return RunSummary(
+        var summary = RunSummary(
             pipeline: plan.spec.name,
             recordsIn: source.recordsRead,
             recordsOut: sink.recordsWritten,
@@ -69,6 +69,9 @@ public final class PipelineRunner {
             stateBytes: plan.stateBytes,
             peakRSSBytes: peakResidentBytes()
         )
+        let enrichments = plan.enrichStatistics
+        summary.enrichments = enrichments.isEmpty ? nil : enrichments
+        return summary
     }
 
     private func runStage(_ index: Int, _ batch: Batch) throws {

@@ -18,7 +18,7 @@
 public protocol RecordDecoder: AnyObject {
     func open(schema: Schema) throws
     func decode(_ bytes: UnsafePointer<UInt8>, count: Int, atEnd: Bool, into batch: Batch, deadLetters: DeadLetters) throws -> Int
-    /// Lines (records, including rejected and blank ones) consumed so far.
+    /// Records seen so far, decoded or rejected (a CSV header and blank lines are not records).
     var recordsRead: Int64 { get }
     /// Bytes consumed so far: the source offset of the next record.
     var bytesConsumed: Int64 { get }
