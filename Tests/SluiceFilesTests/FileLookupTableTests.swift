@@ -177,6 +177,35 @@ import Testing
         #expect(error?.message.contains("cannot tell the format of lookup table 'sensors.txt'") == true)
     }
 
+    /// Two keys with the same 64-bit hash: the index keeps both, the cache never serves one for the other.
+    @Test func keysWithTheSameHashAreToldApart() throws {
+        let (a, b) = HashCollisions.pair()
+        #expect(a != b)
+        #expect(HashCollisions.hashOf(a) == HashCollisions.hashOf(b))
+        let dir = try Scratch()
+        try dir.write("t.csv", "k,v\n\(a),first\n\(b),second\nother,third\n\(b),second-2\n")
+        let table = try FileLookupTable(path: dir.path + "/t.csv", format: .csv, key: Field("k", .string), fields: [Field("v", .string)])
+        #expect(table.index.keys == 3)
+        #expect(table.index.duplicates == 1, "b twice: the collision with a is not a duplicate")
+        #expect(try lookup(table, .string(a)) == ["first"])
+        #expect(try lookup(table, .string(b)) == ["second-2"])
+        #expect(try lookup(table, "other") == ["third"])
+
+        // Through the enrich step's cache: a and b share a cache slot and evict each other's answer.
+        let events = try dir.write("events.csv", "k\n\(a)\n\(b)\n\(a)\n\(a)\n\(b)\n")
+        let spec = PipelineSpec(name: "t", schema: Schema([Field("k", .string)]), steps: [
+            .enrich(EnrichSpec(table: "t.csv", key: "k", fields: [Field("v", .string)], cache: .lru(capacity: 16))),
+        ])
+        let letters = DeadLetters(sink: nil)
+        let plan = try PlanCompiler.compile(spec, deadLetters: letters, resources: .files(relativeTo: dir.path))
+        let sink = RowSink()
+        _ = try PipelineRunner(plan: plan, source: FileSource(path: events, decoder: CSVDecoder()), sink: sink, deadLetters: letters).run()
+        #expect(sink.rows.map { $0["v"]! } == ["first", "second-2", "first", "first", "second-2"])
+        let stats = try #require(plan.enrichStatistics.first)
+        #expect(stats.cache?.hits == 1, "only the repeated a right after a")
+        #expect(stats.cache?.misses == 4)
+    }
+
     /// A whole pipeline from a file source through an enrich step with a file table and a cache.
     @Test func enrichesAFileStream() throws {
         let dir = try Scratch()

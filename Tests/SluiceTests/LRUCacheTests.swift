@@ -123,7 +123,7 @@ import Testing
     }
 
     /// Random operations against an obviously correct model (an array in recency order).
-    @Test(arguments: [1, 3, 16]) func agreesWithASimpleModel(capacity: Int) {
+    @Test(arguments: [1, 3, 16, 500]) func agreesWithASimpleModel(capacity: Int) {
         var cache = LRUCache<Int, Int>(capacity: capacity, ttl: .milliseconds(40))
         var model: [(key: Int, value: Int, loaded: Int64)] = []  // most recent first
         var rng = SystemRandomNumberGenerator()

@@ -108,6 +108,7 @@ import Testing
         try append(buffer, 0..<2500)
         #expect(buffer.count <= 1000)
         #expect(buffer.count >= 900)
+        try buffer.flush()
         let kept = try ids(buffer)
         #expect(kept == Array(Int64(2500 - kept.count)..<2500), "the newest records, in order")
         let stats = buffer.stats
@@ -138,12 +139,14 @@ import Testing
         let dir = try TemporaryReplayDirectory()
         let buffer = try ReplayBuffer(directory: dir.path, options: ReplayOptions(memoryBytes: 4096))
         try append(buffer, 0..<1000, batch: 256)
-        #expect(buffer.stats.segmentsWritten >= 5)
-        #expect(buffer.recordsOnDisk + buffer.recordsInMemory == 1000)
-        #expect(buffer.memoryBytesUsed < 4096)
+        #expect(buffer.count == 1000)
+        #expect(buffer.memoryBytesUsed <= 4096 + 64, "the tail being filled and the one being written")
+        try buffer.flush()
+        #expect(buffer.recordsInMemory == 0)
+        #expect(buffer.stats.segmentsWritten >= 10)
         #expect(try segmentFiles(dir).count == buffer.stats.segmentsWritten)
         // 25 fixed bytes per row (validity, 8 + 8 + 1 value bytes, a 4-byte string length) bound a segment's rows.
-        for segment in buffer.segments { #expect(segment.records <= 4096 / 25 + 1, "a segment holds at most a memory tail's worth") }
+        for segment in buffer.segments { #expect(segment.records <= 2048 / 25 + 1, "a tail holds at most half the memory bound") }
         #expect(try ids(buffer) == Array(0..<1000))
         #expect(buffer.stats.bytesAfterCompression > 0)
         #expect(buffer.stats.bytesBeforeCompression > 0)
@@ -242,8 +245,9 @@ import Testing
         }
         #expect(numbers == Array(1...2500))
         #expect(report.records == 2500)
-        #expect(report.segmentsReplayed == 2)
-        #expect(report.recordsFromMemory == 500)
+        // The last 500 are in the tail; a full tail may still be on its way to disk.
+        #expect(report.recordsFromMemory == 500 || report.recordsFromMemory == 1500)
+        #expect(report.segmentsReplayed == 2 - (report.recordsFromMemory - 500) / 1000)
         #expect(sources.last == "memory")
         #expect(sources.first!.hasSuffix(buffer.segments[0].fileName))
     }
@@ -299,6 +303,59 @@ import Testing
         #expect(buffer.count == 4000)
         #expect(try ids(buffer).sorted() == Array(0..<4000))
         try buffer.close()
+    }
+
+    @Test func aFailedSegmentWriteIsReportedCountedAndSticky() throws {
+        let dir = try TemporaryReplayDirectory()
+        let buffer = try ReplayBuffer(directory: dir.path, options: ReplayOptions(segmentRecords: 10))
+        try append(buffer, 0..<5)
+        // Pull the directory from under the writer: its next segment cannot be created.
+        try FileManager.default.removeItem(atPath: dir.path)
+        #expect(throws: ReplayError.self) {
+            try append(buffer, 5..<100, batch: 5)
+            try buffer.flush()
+        }
+        #expect(buffer.stats.recordsLost >= 10)
+        #expect(throws: ReplayError.self) { try buffer.append(makeBatch(schema, rows(0..<1))) }
+        #expect(throws: ReplayError.self) { try buffer.close() }
+        #expect(buffer.isClosed)
+    }
+
+    @Test func concurrentAppendsAndReplaysKeepOrderAndBounds() async throws {
+        let dir = try TemporaryReplayDirectory()
+        let buffer = try ReplayBuffer(directory: dir.path, options: ReplayOptions(maxRecords: 500, memoryBytes: 2048, segmentRecords: 50))
+        let schema = self.schema
+        let shards = 4, perShard = 2000
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for shard in 0..<shards {
+                group.addTask {
+                    for k in stride(from: 0, to: perShard, by: 25) {
+                        // id = shard * 1_000_000 + position: per shard, ids only grow.
+                        let batch = makeBatch(schema, (k..<k + 25).map { [.int(Int64(shard * 1_000_000 + $0)), 1.0, "x", false] })
+                        try buffer.append(batch)
+                        #expect(buffer.count <= 500)
+                    }
+                }
+            }
+            group.addTask {
+                for _ in 0..<20 {
+                    var last = [Int64](repeating: -1, count: shards)
+                    try buffer.replay { batch in
+                        let ids = batch.columns[0].int64
+                        for r in batch.selectedRows {
+                            let shard = Int(ids[r] / 1_000_000)
+                            #expect(ids[r] > last[shard], "a shard's records replay in append order")
+                            last[shard] = ids[r]
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try buffer.close()
+        #expect(buffer.count <= 500 && buffer.count >= 450)
+        #expect(buffer.stats.recordsAppended == Int64(shards * perShard))
+        #expect(buffer.stats.recordsEvicted == Int64(shards * perShard - buffer.count))
     }
 
     @Test func invalidOptionsAreRejected() throws {

@@ -43,11 +43,11 @@ public final class CSVDecoder: RecordDecoder {
 
     private var schema = Schema([])
     private var targets: [Target] = []
-    private var rawTargets = UnsafeMutablePointer<RawTarget>.allocate(capacity: 1)
+    @exclusivity(unchecked) private var rawTargets = UnsafeMutablePointer<RawTarget>.allocate(capacity: 1)
     /// Physical lines consumed, header and blank lines included: the position reported in dead letters.
     @exclusivity(unchecked) private var linesRead: Int64 = 0
     private var columnNames: [String] = []
-    private var expectedColumns = 0
+    @exclusivity(unchecked) private var expectedColumns = 0
     @exclusivity(unchecked) private var headerPending: Bool
     @exclusivity(unchecked) private var skippingOversized = false
     /// Where a skipped over-long record stands (inside quotes or not), across buffers.

@@ -93,6 +93,7 @@ public final class ParallelRunner {
         for sink in sinks { try sink.open(schema: plans[0].outputSchema) }
         let run = ParallelRun(runner: self, start: start, progress: progress)
         try run.execute()
+        for plan in plans { try plan.finishOperators() }
         for sink in sinks { try sink.close() }
         try deadLetters.flush()
         shardLoad = run.shardRows

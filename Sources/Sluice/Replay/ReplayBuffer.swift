@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A bounded buffer of the most recent records that passed through a
 /// pipeline, kept so that a later job — typically model retraining — can
 /// replay exactly the data the pipeline saw, oldest first.
@@ -8,10 +6,14 @@ import Synchronization
 /// (after cleaning and features, at the point a `retain` step sits), not the
 /// raw input files, which may be gone, huge, or lack the derived fields.
 ///
-/// **Storage.** The newest records live in an in-memory, columnar tail of up
-/// to ``ReplayOptions/memoryBytes``. A full tail is sealed into a segment
-/// file in ``directory``: columnar, zstd-compressed, checksummed, written
-/// atomically (format: ``SegmentFormat``). When the total exceeds
+/// **Storage.** The newest records live in an in-memory, columnar tail. A
+/// full tail (half of ``ReplayOptions/memoryBytes``, or
+/// ``ReplayOptions/effectiveSegmentRecords``) is sealed into a segment file
+/// in ``directory`` — columnar, zstd-compressed, checksummed, written
+/// atomically (the format is documented on `SegmentFormat` in the source)
+/// — by a background thread, so appending costs the caller one copy of the rows;
+/// the caller waits only if a second tail fills while the first is still
+/// being written. When the total exceeds
 /// ``ReplayOptions/maxRecords`` (or the files exceed
 /// ``ReplayOptions/maxBytes``) the oldest segments are deleted, and counted in
 /// ``stats``.
@@ -19,7 +21,7 @@ import Synchronization
 /// **Contract.**
 /// - ``append(_:slots:)`` copies the selected rows of a batch; the batch is not retained.
 /// - ``replay(_:)`` hands every retained record to its body exactly once, in
-///   append order: the segments on disk, then the memory tail. It sees a
+///   append order: the segments on disk, then the records still in memory. It sees a
 ///   consistent cut taken when it starts; appends made meanwhile are not in it.
 /// - A corrupt segment (checksum mismatch, truncation, bad format) is skipped
 ///   and reported in the ``ReplayReport`` and ``ReplayStats/corruptSegments``;
@@ -31,27 +33,35 @@ import Synchronization
 ///   Readers need no lock.
 /// - ``close()`` (or ``flush()``) writes the memory tail to disk; `deinit` does
 ///   too, ignoring errors, so records are not lost when the owner simply goes away.
+/// - A segment that cannot be written (disk full, directory gone) is not
+///   retried: its records are counted in ``ReplayStats/recordsLost`` and the
+///   error is sticky — every later append, flush and close throws it.
 ///
-/// All methods are thread-safe: the state sits behind a mutex, so shards of a
-/// parallel run can share one buffer (``shared(directory:options:)``).
-/// Appends from different threads interleave batch by batch.
-public final class ReplayBuffer: Sendable {
+/// All methods are thread-safe, so shards of a parallel run can share one
+/// buffer (``shared(directory:options:)``); appends from different threads
+/// interleave batch by batch.
+public final class ReplayBuffer: @unchecked Sendable {
+    // Safe: `store` is only touched with `lock` held, and writers also hold `writer`, so none is overtaken while it waits in the store.
     /// The directory, as an absolute path.
     public let directory: String
     public let options: ReplayOptions
     public let isReadOnly: Bool
-    private let store: Mutex<ReplayStore>
+    private let lock = ReplayLock()
+    /// Serializes writers; its condition variable is unused.
+    private let writer = ReplayLock()
+    private let store: ReplayStore
+    private let sealer: ReplaySealer?
 
     /// Opens `directory` for appending, creating it if needed and continuing after
     /// the segments already there; it stays locked against other writers until ``close()``.
     public init(directory: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) {
         try ReplayFileSystem.makeDirectories(directory)
         let path = ReplayFileSystem.canonicalPath(directory)
-        let store = try ReplayStore(directory: path, options: options, writable: true)
+        store = try ReplayStore(directory: path, options: options, writable: true, lock: lock)
+        sealer = ReplaySealer(store: store, lock: lock)
         self.directory = path
         self.options = options
         self.isReadOnly = false
-        self.store = Mutex(store)
     }
 
     /// Opens an existing directory to replay it, without locking it: a writer may go on
@@ -59,15 +69,15 @@ public final class ReplayBuffer: Sendable {
     public init(readingFrom directory: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) {
         guard ReplayFileSystem.isDirectory(directory) else { throw .notFound(path: directory) }
         let path = ReplayFileSystem.canonicalPath(directory)
-        let store = try ReplayStore(directory: path, options: options, writable: false)
+        store = try ReplayStore(directory: path, options: options, writable: false, lock: lock)
+        sealer = nil
         self.directory = path
         self.options = options
         self.isReadOnly = true
-        self.store = Mutex(store)
     }
 
     deinit {
-        store.withLock { try? $0.close() }
+        try? close()
     }
 
     /// The process-wide writer of `directory`: the open buffer if this process
@@ -77,10 +87,20 @@ public final class ReplayBuffer: Sendable {
         try ReplayBufferRegistry.buffer(directory: directory, options: options)
     }
 
+    private func writing<T>(_ body: (ReplayStore) throws(ReplayError) -> T) throws(ReplayError) -> T {
+        try writer.withLock { () throws(ReplayError) -> T in
+            try lock.withLock { () throws(ReplayError) -> T in try body(store) }
+        }
+    }
+
+    private func reading<T>(_ body: (ReplayStore) -> T) -> T {
+        lock.withLock { body(store) }
+    }
+
     /// Appends the selected rows of `batch`, reading the columns in `slots`
     /// (their names and types from `batch.schema`), in selection order.
     public func append(_ batch: Batch, slots: [Int]) throws(ReplayError) {
-        try store.withLock { store throws(ReplayError) in try store.append(batch, slots: slots) }
+        try writing { store throws(ReplayError) in try store.append(batch, slots: slots) }
     }
 
     /// Appends the selected rows of `batch`, every column.
@@ -88,29 +108,36 @@ public final class ReplayBuffer: Sendable {
         try append(batch, slots: Array(batch.columns.indices))
     }
 
-    /// Writes the memory tail to a segment now.
+    /// Writes the records in memory to segments now, and waits until they are on disk.
     public func flush() throws(ReplayError) {
-        try store.withLock { store throws(ReplayError) in try store.seal() }
+        guard !isReadOnly else { return }
+        try writing { store throws(ReplayError) in try store.flush() }
     }
 
-    /// Flushes and releases the directory; later appends throw. Replay still works.
+    /// Flushes, stops the sealer thread and releases the directory; later appends throw.
+    /// Replay still works. Idempotent.
     public func close() throws(ReplayError) {
-        try store.withLock { store throws(ReplayError) in try store.close() }
+        try writer.withLock { () throws(ReplayError) in
+            let result = lock.withLock { Result { () throws(ReplayError) in try store.close() } }
+            sealer?.join()
+            try result.get()
+        }
     }
 
-    public var isClosed: Bool { store.withLock { $0.closed } }
+    public var isClosed: Bool { reading { $0.closed } }
 
     /// Records retained: on disk (in segments not known to be corrupt) and in memory.
-    public var count: Int { store.withLock { $0.count } }
-    public var recordsOnDisk: Int { store.withLock { $0.recordsOnDisk } }
-    public var recordsInMemory: Int { store.withLock { $0.recordsInMemory } }
-    /// Bytes of the memory tail.
-    public var memoryBytesUsed: Int { store.withLock { $0.memoryBytesUsed } }
+    public var count: Int { reading { $0.count } }
+    public var recordsOnDisk: Int { reading { $0.recordsOnDisk } }
+    /// Records not on disk yet: the tail being filled and any tail being written.
+    public var recordsInMemory: Int { reading { $0.recordsInMemory } }
+    /// Bytes of the memory tails.
+    public var memoryBytesUsed: Int { reading { $0.memoryBytesUsed } }
     /// Bytes of segment files.
-    public var bytesOnDisk: Int { store.withLock { $0.bytesOnDisk } }
+    public var bytesOnDisk: Int { reading { $0.bytesOnDisk } }
     /// The segment files, oldest first.
-    public var segments: [ReplaySegmentInfo] { store.withLock { $0.segments } }
-    public var stats: ReplayStats { store.withLock { $0.stats } }
+    public var segments: [ReplaySegmentInfo] { reading { $0.segments } }
+    public var stats: ReplayStats { reading { $0.stats } }
 
     /// Calls `body` with every retained record, oldest first, in batches of up to
     /// ``ReplayOptions/replayBatchSize`` rows; a batch is reused and valid only during the call.
@@ -120,13 +147,13 @@ public final class ReplayBuffer: Sendable {
     /// thrown by `body` stops the replay and is rethrown.
     @discardableResult
     public func replay(_ body: (Batch) throws -> Void) throws -> ReplayReport {
-        let snapshot = try store.withLock { store throws(ReplayError) in try store.snapshot() }
+        let snapshot = try lock.withLock { () throws(ReplayError) in try store.snapshot() }
         var report = ReplayReport()
         var corrupt: [(sequence: UInt64, reason: String)] = []
         defer {
             if !corrupt.isEmpty {
                 let found = corrupt
-                store.withLock { $0.markCorrupt(found) }
+                reading { $0.markCorrupt(found) }
             }
         }
         let zstd = Zstd(level: Int32(options.compressionLevel))
@@ -155,7 +182,7 @@ public final class ReplayBuffer: Sendable {
                 report.segmentsReplayed += 1
             }
         }
-        if let tail = snapshot.tailPayload {
+        for tail in snapshot.memoryPayloads {
             try tail.withUnsafeBytes { payload in
                 // Encoded by this process a moment ago: a failure here is a bug, not damage.
                 let reader: SegmentPayloadReader
@@ -164,8 +191,9 @@ public final class ReplayBuffer: Sendable {
                     report.batches += 1
                     try body($0)
                 }
+                next += Int64(reader.records)
                 report.records += reader.records
-                report.recordsFromMemory = reader.records
+                report.recordsFromMemory += reader.records
             }
         }
         return report

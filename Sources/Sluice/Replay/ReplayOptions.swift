@@ -4,15 +4,18 @@
 /// `maxRecords` records (memory tail plus disk). Records leave a whole
 /// segment at a time, oldest first, so the buffer holds between
 /// `maxRecords - segmentRecords` and `maxRecords` records once it has filled
-/// up. `maxBytes`, when set, bounds the segment files on disk the same way.
+/// up. Records in memory count too: if all segments are gone and room is still
+/// needed, an append waits for the tail being written to land on disk. `maxBytes`, when set, bounds the segment files on disk the same way.
 public struct ReplayOptions: Sendable, Hashable {
     /// The most records kept, in memory and on disk together.
     public var maxRecords: Int
     /// The most bytes of segment files kept on disk (`nil`: bounded by `maxRecords` only).
     /// A single segment larger than this is deleted too: the bound wins over the data.
     public var maxBytes: Int?
-    /// The in-memory tail is sealed into a segment when it holds this many bytes
-    /// (values, validity, string bytes); it can overshoot by the strings of one append.
+    /// Bytes of records in memory (values, validity, string bytes): a tail is sealed at
+    /// half of this, so the tail being filled and the one being written fit in it (give or
+    /// take string lengths that differ from those seen so far). The sealer thread's scratch
+    /// buffers come on top: about one more tail, compressed and not.
     public var memoryBytes: Int
     /// zstd level for segments; 3 is zstd's default balance of speed and ratio.
     public var compressionLevel: Int

@@ -1,9 +1,10 @@
 /// A consistent cut of a replay buffer, taken under its lock so that
 /// replay can read files and call the caller's code without holding it:
-/// the segments as listed then, and a copy of the memory tail as a payload.
+/// the segments as listed then, followed by copies of the tails not yet on
+/// disk (queued for the sealer, then the one being filled), as payloads.
 struct ReplaySnapshot: Sendable {
     var directory: String
     var segments: [ReplaySegmentInfo]
-    /// The memory tail encoded as a segment payload (uncompressed), `nil` when empty.
-    var tailPayload: [UInt8]?
+    /// Tails in memory, oldest first, each encoded as a segment payload (uncompressed).
+    var memoryPayloads: [[UInt8]]
 }

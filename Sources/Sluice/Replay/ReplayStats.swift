@@ -9,13 +9,15 @@ public struct ReplayStats: Sendable, Hashable {
     public var segmentsWritten: Int = 0
     /// Segments deleted to respect the bounds.
     public var segmentsEvicted: Int = 0
+    /// Records dropped because their segment could not be written (the buffer then refuses appends).
+    public var recordsLost: Int64 = 0
     /// Distinct segments found corrupt, when the directory was opened or replayed.
     public var corruptSegments: Int = 0
     /// Payload bytes of the segments written, before compression.
     public var bytesBeforeCompression: Int64 = 0
     /// File bytes of the segments written (header and compressed payload).
     public var bytesAfterCompression: Int64 = 0
-    /// Seconds spent encoding, compressing and writing segments.
+    /// Seconds the sealer thread spent encoding, compressing and writing segments (off the appending threads).
     public var spillSeconds: Double = 0
 
     public init() {}

@@ -1,66 +1,61 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The single-threaded core of a ``ReplayBuffer``: the directory listing,
-/// the memory tail, sealing, eviction and the counters. ``ReplayBuffer``
-/// owns it behind a mutex; nothing here is thread-safe by itself.
+/// The state of a ``ReplayBuffer``: the directory listing, the memory tail,
+/// the queue of full tails for the sealer thread, eviction and the counters.
+///
+/// Not thread-safe by itself: every method must be called with ``lock``
+/// held (``ReplayBuffer`` and ``ReplaySealer`` do). Methods that wait
+/// (backpressure, flush) release the lock while waiting, through
+/// ``ReplayLock/wait()``, and re-check the state after it.
 final class ReplayStore {
     let directory: String
     let options: ReplayOptions
     let writable: Bool
-    private var lock: DirectoryLock?
-    private let zstd: Zstd
+    let lock: ReplayLock
+    private var directoryLock: DirectoryLock?
     /// Segment files, oldest first.
     private(set) var segments: [ReplaySegmentInfo] = []
     private(set) var recordsOnDisk = 0
     private(set) var bytesOnDisk = 0
     private var nextSequence: UInt64 = 1
+    /// The tail being filled.
     private var tail: ReplayTail?
+    /// Full tails for the sealer, oldest first; the first is being written. Still counted as retained.
+    private(set) var queue: [ReplaySealJob] = []
+    private var queuedRecords = 0
+    /// Emptied tails, reused for the same fields.
+    private var spare: ReplayTail?
+    /// The first error of the sealer thread; every later write operation throws it.
+    private var sealerError: ReplayError?
     private(set) var stats = ReplayStats()
     private(set) var closed = false
-    // Reused between seals: the payload and the compressed bytes of one segment.
-    private var payloadScratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-    private var compressedScratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Tells the sealer thread to end once the queue is empty.
+    private(set) var stopping = false
 
     /// Opens `directory` (a canonical path). A writer creates it and takes its lock; a reader needs it to exist.
-    init(directory: String, options: ReplayOptions, writable: Bool) throws(ReplayError) {
+    init(directory: String, options: ReplayOptions, writable: Bool, lock: ReplayLock) throws(ReplayError) {
         try options.validate()
         self.directory = directory
         self.options = options
         self.writable = writable
-        self.zstd = Zstd(level: Int32(options.compressionLevel))
+        self.lock = lock
         if writable {
             try ReplayFileSystem.makeDirectories(directory)
-            lock = try DirectoryLock(directory: directory, timeout: options.lockTimeout)
+            directoryLock = try DirectoryLock(directory: directory, timeout: options.lockTimeout)
         } else if !ReplayFileSystem.isDirectory(directory) {
             throw .notFound(path: directory)
         }
         try scan(removeTemporaries: writable)
-        if writable { try enforceBounds() }
+        if writable {
+            while count > options.maxRecords, !segments.isEmpty { try evictOldest() }
+            try enforceDiskBound()
+        }
     }
 
-    deinit { releaseScratch() }
-
-    private func releaseScratch() {
-        payloadScratch.deallocate()
-        compressedScratch.deallocate()
-        payloadScratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-        compressedScratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-    }
-
-    /// `buffer` if it holds `size` bytes, else a new, larger one (the old one freed).
-    private static func ensure(_ buffer: inout UnsafeMutableRawBufferPointer, _ size: Int) {
-        guard buffer.count < size else { return }
-        buffer.deallocate()
-        buffer = .allocate(byteCount: size + size / 4, alignment: 16)
-    }
-
-    var recordsInMemory: Int { tail?.rows ?? 0 }
+    var recordsInMemory: Int { queuedRecords + (tail?.rows ?? 0) }
     var count: Int { recordsOnDisk + recordsInMemory }
-    var memoryBytesUsed: Int { tail?.byteCount ?? 0 }
+    var memoryBytesUsed: Int { queue.reduce(tail?.byteCount ?? 0) { $0 + $1.tail.byteCount } }
+
+    /// A tail is sealed at half the memory bound: one filling plus one being written stay within it.
+    private var tailBytes: Int { max(1, options.memoryBytes / 2) }
 
     /// Lists the directory: segments by sequence, their headers checked (payloads are checked on replay).
     private func scan(removeTemporaries: Bool) throws(ReplayError) {
@@ -92,75 +87,126 @@ final class ReplayStore {
         if let last = found.last { nextSequence = max(nextSequence, last.sequence + 1) }
     }
 
-    func append(_ batch: Batch, slots: [Int]) throws(ReplayError) {
+    private func checkWritable() throws(ReplayError) {
         guard writable else { throw .readOnly(path: directory) }
         guard !closed else { throw .closed(path: directory) }
+        if let sealerError { throw sealerError }
+    }
+
+    func append(_ batch: Batch, slots: [Int]) throws(ReplayError) {
+        try checkWritable()
         let n = batch.selectedCount
         guard n > 0 else { return }
         for slot in slots { precondition(slot >= 0 && slot < batch.columns.count, "slot \(slot) is not a column of the batch") }
-        let tail: ReplayTail
-        if let current = self.tail, current.fields.count == slots.count,
+        if let current = tail, current.fields.count == slots.count,
            zip(current.fields, slots).allSatisfy({ pair in pair.0 == batch.schema.fields[pair.1] }) {
-            tail = current
+            // Same fields: keep filling.
         } else {
             // A segment holds one schema: a different one starts a new segment.
-            try seal()
+            try enqueueTail()
             tail = ReplayTail(fields: slots.map { batch.schema.fields[$0] })
-            self.tail = tail
         }
         let segmentRecords = options.effectiveSegmentRecords
         var done = 0
         while done < n {
-            if tail.rows >= segmentRecords || tail.byteCount >= options.memoryBytes { try seal() }
-            let byMemory = max(1, (options.memoryBytes - tail.byteCount) / tail.fixedBytesPerRow)
+            var tail = self.tail!
+            if tail.rows >= segmentRecords || tail.byteCount >= tailBytes {
+                try enqueueTail()
+                tail = self.tail!
+            }
+            let byMemory = max(1, (tailBytes - tail.byteCount) / tail.bytesPerRow)
             let take = min(n - done, segmentRecords - tail.rows, byMemory)
+            // Make room first, oldest segments first, so the bound holds at every moment. Queued
+            // tails are newer than every segment: once all segments are gone, wait for the sealer
+            // to turn the oldest queued tail into a segment that can go.
+            while count + take > options.maxRecords {
+                if !segments.isEmpty {
+                    try evictOldest()
+                } else if !queue.isEmpty {
+                    lock.wait()
+                    if let sealerError { throw sealerError }
+                } else {
+                    break  // only the tail is left, and a tail never exceeds the bound
+                }
+            }
             tail.append(batch, slots: slots, first: done, count: take)
             done += take
             stats.recordsAppended += Int64(take)
-            if tail.rows >= segmentRecords || tail.byteCount >= options.memoryBytes { try seal() }
-            try enforceBounds()
         }
     }
 
-    /// Writes the memory tail as a segment (nothing if it is empty).
-    func seal() throws(ReplayError) {
-        guard writable, let tail, tail.rows > 0 else { return }
-        let start = monotonicSeconds()
-        let size = tail.payloadSize
-        Self.ensure(&payloadScratch, size)
-        Self.ensure(&compressedScratch, Zstd.compressBound(size))
-        tail.encodePayload(into: payloadScratch.baseAddress!)
-        let sequence = nextSequence
-        let name = SegmentFormat.fileName(sequence: sequence)
-        let temporary = directory + "/" + SegmentFormat.temporaryPrefix + "\(sequence).tmp-\(getpid())"
-        let written = try SegmentFile.write(payload: UnsafeRawBufferPointer(rebasing: payloadScratch[0..<size]), records: tail.rows,
-                                            path: directory + "/" + name, temporary: temporary, directory: directory,
-                                            zstd: zstd, scratch: compressedScratch)
+    /// Hands the tail, if it holds records, to the sealer and starts a fresh one; first waits
+    /// while a previous tail is still queued (at most one tail waits besides the one being filled).
+    private func enqueueTail() throws(ReplayError) {
+        guard let full = tail, full.rows > 0 else { return }
+        while !queue.isEmpty {
+            lock.wait()
+            if let sealerError { throw sealerError }
+        }
+        queue.append(ReplaySealJob(sequence: nextSequence, tail: full))
         nextSequence += 1
-        segments.append(ReplaySegmentInfo(sequence: sequence, fileName: name, records: tail.rows, bytes: written.fileSize, corruption: nil))
-        recordsOnDisk += tail.rows
-        bytesOnDisk += written.fileSize
-        stats.segmentsWritten += 1
-        stats.bytesBeforeCompression += Int64(size)
-        stats.bytesAfterCompression += Int64(written.fileSize)
-        tail.reset()
-        stats.spillSeconds += monotonicSeconds() - start
+        queuedRecords += full.rows
+        if let reusable = spare, reusable.fields == full.fields {
+            tail = reusable
+        } else {
+            tail = ReplayTail(fields: full.fields)
+        }
+        spare = nil
+        lock.broadcast()
     }
 
-    /// Seals the tail and releases the directory. Idempotent.
+    /// Called by the sealer with a queued job's outcome (the job is at the head of the queue).
+    func completeSeal(_ job: ReplaySealJob, _ result: Result<(fileSize: Int, payloadSize: Int), ReplayError>, seconds: Double) {
+        precondition(queue.first?.sequence == job.sequence, "seals complete in queue order")
+        queue.removeFirst()
+        queuedRecords -= job.tail.rows
+        stats.spillSeconds += seconds
+        switch result {
+        case .success(let written):
+            segments.append(ReplaySegmentInfo(sequence: job.sequence, fileName: SegmentFormat.fileName(sequence: job.sequence),
+                                              records: job.tail.rows, bytes: written.fileSize, corruption: nil))
+            recordsOnDisk += job.tail.rows
+            bytesOnDisk += written.fileSize
+            stats.segmentsWritten += 1
+            stats.bytesBeforeCompression += Int64(written.payloadSize)
+            stats.bytesAfterCompression += Int64(written.fileSize)
+            do { try enforceDiskBound() } catch { sealerError = sealerError ?? error }
+        case .failure(let error):
+            stats.recordsLost += Int64(job.tail.rows)
+            sealerError = sealerError ?? error
+        }
+        job.tail.reset()
+        spare = job.tail
+    }
+
+    /// Queues the memory tail and waits until every queued tail is on disk.
+    func flush() throws(ReplayError) {
+        try checkWritable()
+        try enqueueTail()
+        while !queue.isEmpty { lock.wait() }
+        if let sealerError { throw sealerError }
+    }
+
+    /// Flushes and releases the directory; tells the sealer thread to end (the caller joins it).
+    /// Idempotent; the first flush error is thrown, the directory released all the same.
     func close() throws(ReplayError) {
         guard !closed else { return }
         defer {
             closed = true
-            lock = nil
+            stopping = true
+            directoryLock = nil
             tail = nil
-            releaseScratch()
+            spare = nil
+            lock.broadcast()
         }
-        try seal()
+        if writable {
+            if sealerError == nil { try? enqueueTail() }
+            while !queue.isEmpty { lock.wait() }
+            if let sealerError { throw sealerError }
+        }
     }
 
-    private func enforceBounds() throws(ReplayError) {
-        while count > options.maxRecords, !segments.isEmpty { try evictOldest() }
+    private func enforceDiskBound() throws(ReplayError) {
         if let maxBytes = options.maxBytes {
             while bytesOnDisk > maxBytes, !segments.isEmpty { try evictOldest() }
         }
@@ -176,12 +222,13 @@ final class ReplayStore {
         stats.segmentsEvicted += 1
     }
 
-    /// The segments and a copy of the tail, for a replay outside the lock.
+    /// The segments and copies of the memory tails, for a replay outside the lock.
     /// A reader lists the directory again first, so it sees what the writer has sealed since.
     func snapshot() throws(ReplayError) -> ReplaySnapshot {
         if !writable { try scan(removeTemporaries: false) }
-        let tailPayload = (tail?.rows ?? 0) > 0 ? tail!.encodedPayload() : nil
-        return ReplaySnapshot(directory: directory, segments: segments, tailPayload: tailPayload)
+        var memory = queue.map { $0.tail.encodedPayload() }
+        if let tail, tail.rows > 0 { memory.append(tail.encodedPayload()) }
+        return ReplaySnapshot(directory: directory, segments: segments, memoryPayloads: memory)
     }
 
     /// Records segments a replay found corrupt: they no longer count as records (they stay

@@ -42,6 +42,12 @@ final class ReplayTail {
         })
     }
 
+    /// Predicted bytes of one more row: the fixed part plus the string bytes per row so far.
+    var bytesPerRow: Int {
+        guard rows > 0 else { return fixedBytesPerRow }
+        return fixedBytesPerRow + sections.reduce(0) { $0 + ($1.bytes?.count ?? 0) } / rows
+    }
+
     /// Bytes held (used, not reserved).
     var byteCount: Int { sections.reduce(0) { $0 + $1.byteCount } }
 
@@ -123,6 +129,20 @@ final class ReplayTail {
             (p + at).copyMemory(from: arena.base, byteCount: arena.count)
             at += arena.count
         }
+        // int64 values as 8 byte planes (byte 0 of every value, then byte 1, ...): timestamps,
+        // counters and ids differ in their low bytes only, so the high planes compress to nothing.
+        func putBytePlanes(_ arena: ByteArena) {
+            let n = rows
+            let src = UnsafeRawPointer(arena.base)
+            let dst = p + at
+            for k in 0..<n {
+                let v = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self))
+                for b in 0..<8 {
+                    dst.storeBytes(of: UInt8(truncatingIfNeeded: v &>> UInt64(b &* 8)), toByteOffset: b &* n &+ k, as: UInt8.self)
+                }
+            }
+            at += n * 8
+        }
         put(UInt32(sections.count))
         for s in sections {
             put(SegmentFormat.typeCode(s.field.type))
@@ -134,7 +154,11 @@ final class ReplayTail {
         put(UInt64(rows))
         for s in sections {
             put(s.validity)
-            put(s.values)
+            if s.field.type == .int64 {
+                putBytePlanes(s.values)
+            } else {
+                put(s.values)
+            }
             if let b = s.bytes {
                 put(UInt64(b.count))
                 put(b)

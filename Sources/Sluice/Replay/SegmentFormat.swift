@@ -31,13 +31,20 @@
 /// u64 N                       record count (equals the header's)
 /// F × column, in field order:
 ///     N × u8  validity        1 = value, 0 = null
-///     int64, float64: N × 8 bytes (IEEE 754 bits for float64)
-///     bool:           N × u8 (0 or 1)
-///     string:         N × u32 byte lengths, u64 total B, B bytes of UTF-8 (values back to back)
+///     int64:   8 byte planes of N bytes: byte 0 (least significant) of every value, then byte 1, ...
+///     float64: N × 8 bytes (IEEE 754 bits)
+///     bool:    N × u8 (0 or 1)
+///     string:  N × u32 byte lengths, u64 total B, B bytes of UTF-8 (values back to back)
 /// ```
 ///
 /// A null is stored as zeros (length 0 for a string), so equal data gives
-/// identical files. Readers check, in order: the file is at least a header
+/// identical files. int64 columns are stored as byte planes because
+/// timestamps, counters and ids differ in their low bytes only: the high
+/// planes compress to almost nothing (for millisecond timestamps, a ratio of
+/// hundreds instead of 8, and zstd runs 20x faster over them). float64 values
+/// stay whole: for decimal-looking data zstd finds more in whole values.
+///
+/// Readers check, in order: the file is at least a header
 /// long, magic, header CRC, version, codec, file size against the compressed
 /// size, payload CRC, zstd's recorded content size, and then every length in
 /// the payload against the bytes that remain. Any failure makes the segment

@@ -3,8 +3,9 @@
 /// Parsing checks every count and length against the bytes that remain, so a
 /// payload that passed its checksum but is still inconsistent (a writer bug,
 /// a crafted file) is reported as corrupt rather than read out of bounds.
-/// Fixed-width columns are copied into a batch with one `memcpy` per column
-/// per batch; strings are copied into the batch's arena.
+/// float64 and bool columns are copied into a batch with one `memcpy` per
+/// column per batch, int64 byte planes are interleaved back, strings are
+/// copied into the batch's arena.
 struct SegmentPayloadReader {
     struct ColumnLayout {
         var field: Field
@@ -97,7 +98,17 @@ struct SegmentPayloadReader {
                 let column = batch.columns[i]
                 UnsafeMutableRawPointer(column.validity).copyMemory(from: base + layout.validity + start, byteCount: n)
                 switch layout.field.type {
-                case .int64, .float64:
+                case .int64:
+                    let planes = base + layout.values + start
+                    let values = column.values
+                    for k in 0..<n {
+                        var v: UInt64 = 0
+                        for b in 0..<8 {
+                            v |= UInt64(planes.load(fromByteOffset: b &* records &+ k, as: UInt8.self)) &<< UInt64(b &* 8)
+                        }
+                        values.storeBytes(of: v, toByteOffset: k &* 8, as: UInt64.self)
+                    }
+                case .float64:
                     column.values.copyMemory(from: base + layout.values + start * 8, byteCount: n * 8)
                 case .bool:
                     column.values.copyMemory(from: base + layout.values + start, byteCount: n)

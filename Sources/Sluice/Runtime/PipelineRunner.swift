@@ -53,6 +53,7 @@ public final class PipelineRunner {
         for (i, stage) in plan.stages.enumerated() {
             try stage.terminal?.finish(deadLetters) { try runStage(i + 1, $0) }
         }
+        try plan.finishOperators()
         try sink.close()
         try deadLetters.flush()
         let seconds = monotonicSeconds() - start
