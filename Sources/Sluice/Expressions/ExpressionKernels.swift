@@ -36,19 +36,21 @@ final class Scratch<Element> {
     }
 }
 
-/// Nodes belong to one compiled plan instance, run by one thread at a time.
-class FloatNode {
-    func view(_ batch: Batch) -> FloatView { fatalError("abstract FloatNode.view") }
+/// A numeric expression node. Nodes belong to one compiled plan instance, run by one thread at a time.
+protocol FloatNode: AnyObject {
+    /// Evaluates the node over the batch's selected rows.
+    func view(_ batch: Batch) -> FloatView
 }
 
-class BoolNode {
-    func view(_ batch: Batch) -> BoolView { fatalError("abstract BoolNode.view") }
+/// A boolean expression node (see ``FloatNode``).
+protocol BoolNode: AnyObject {
+    func view(_ batch: Batch) -> BoolView
 }
 
 final class FloatColumnNode: FloatNode {
     let slot: Int
     init(slot: Int) { self.slot = slot }
-    override func view(_ batch: Batch) -> FloatView {
+    func view(_ batch: Batch) -> FloatView {
         let c = batch.columns[slot]
         return FloatView(values: UnsafePointer(c.float64), validity: UnsafePointer(c.validity))
     }
@@ -61,7 +63,7 @@ final class IntColumnAsFloatNode: FloatNode {
         self.slot = slot
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> FloatView {
+    func view(_ batch: Batch) -> FloatView {
         let c = batch.columns[slot]
         let src = c.int64, out = scratch.values
         let sel = batch.selection
@@ -79,7 +81,7 @@ final class FloatConstantNode: FloatNode {
         scratch = Scratch(capacity: capacity, fill: value ?? 0)
         if value == nil { scratch.validity.update(repeating: 0, count: capacity) }
     }
-    override func view(_ batch: Batch) -> FloatView {
+    func view(_ batch: Batch) -> FloatView {
         FloatView(values: UnsafePointer(scratch.values), validity: UnsafePointer(scratch.validity))
     }
 }
@@ -96,7 +98,7 @@ final class FloatBinaryNode: FloatNode {
         scratch = Scratch(capacity: capacity, fill: 0)
     }
 
-    override func view(_ batch: Batch) -> FloatView {
+    func view(_ batch: Batch) -> FloatView {
         let a = lhs.view(batch), b = rhs.view(batch)
         let out = scratch.values, outValid = scratch.validity
         let sel = batch.selection, n = batch.selectedCount
@@ -130,7 +132,7 @@ final class FloatUnaryNode: FloatNode {
         self.operand = operand
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> FloatView {
+    func view(_ batch: Batch) -> FloatView {
         let a = operand.view(batch)
         let out = scratch.values, outValid = scratch.validity
         let sel = batch.selection, n = batch.selectedCount
@@ -155,7 +157,7 @@ final class FloatUnaryNode: FloatNode {
 final class BoolColumnNode: BoolNode {
     let slot: Int
     init(slot: Int) { self.slot = slot }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let c = batch.columns[slot]
         return BoolView(values: UnsafePointer(c.bools), validity: UnsafePointer(c.validity))
     }
@@ -167,7 +169,7 @@ final class BoolConstantNode: BoolNode {
         scratch = Scratch(capacity: capacity, fill: value == true ? 1 : 0)
         if value == nil { scratch.validity.update(repeating: 0, count: capacity) }
     }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         BoolView(values: UnsafePointer(scratch.values), validity: UnsafePointer(scratch.validity))
     }
 }
@@ -210,7 +212,7 @@ final class FloatComparisonNode: BoolNode {
         self.rhs = rhs
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let a = lhs.view(batch), b = rhs.view(batch)
         let out = scratch.values, outValid = scratch.validity
         let sel = batch.selection, n = batch.selectedCount
@@ -248,7 +250,7 @@ final class StringComparisonNode: BoolNode {
         scratch = Scratch(capacity: capacity, fill: 0)
     }
 
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let c = batch.columns[slot]
         let slots = c.strings, valid = c.validity, arena = batch.arena.base
         let out = scratch.values, outValid = scratch.validity
@@ -304,7 +306,7 @@ final class BoolComparisonNode: BoolNode {
         self.rhs = rhs
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let a = lhs.view(batch), b = rhs.view(batch)
         let out = scratch.values, outValid = scratch.validity
         let sel = batch.selection
@@ -330,7 +332,7 @@ final class LogicalNode: BoolNode {
         self.rhs = rhs
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let a = lhs.view(batch)
         let out = scratch.values, outValid = scratch.validity
         let sel = batch.selection, n = batch.selectedCount
@@ -377,7 +379,7 @@ final class NullTestNode: BoolNode {
         self.validityOf = validityOf
         scratch = Scratch(capacity: capacity, fill: 0)
     }
-    override func view(_ batch: Batch) -> BoolView {
+    func view(_ batch: Batch) -> BoolView {
         let v = validityOf(batch)
         let out = scratch.values
         let sel = batch.selection
