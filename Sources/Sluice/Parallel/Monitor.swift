@@ -3,8 +3,10 @@ import Glibc
 #endif
 
 /// A mutex with one condition variable (POSIX), for the few hand-offs between
-/// the threads of a parallel run: block queue, shard inboxes, the batch pool.
-/// Operations are per micro-batch, never per record.
+/// threads: a parallel run's block queue, shard inboxes and batch pool; a
+/// replay buffer's appenders and its sealer thread. Operations are per
+/// micro-batch, never per record. (`Synchronization.Mutex` has no condition
+/// variable, hence this.)
 public final class Monitor: @unchecked Sendable {
     // Safe: all access to the pthread objects goes through lock/unlock/wait; they are heap-allocated so they never move.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -26,11 +28,14 @@ public final class Monitor: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    public func lock() { pthread_mutex_lock(mutex) }
+    public func unlock() { pthread_mutex_unlock(mutex) }
 
     /// Waits for a signal; call with the lock held (inside `withLock`).
     public func wait() { pthread_cond_wait(condition, mutex) }

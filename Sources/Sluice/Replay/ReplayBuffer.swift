@@ -46,9 +46,9 @@ public final class ReplayBuffer: @unchecked Sendable {
     public let directory: String
     public let options: ReplayOptions
     public let isReadOnly: Bool
-    private let lock = ReplayLock()
+    private let lock = Monitor()
     /// Serializes writers; its condition variable is unused.
-    private let writer = ReplayLock()
+    private let writer = Monitor()
     private let store: ReplayStore
     private let sealer: ReplaySealer?
 

@@ -18,7 +18,7 @@ import Darwin
 final class ReplaySealer: @unchecked Sendable {
     // Safe: `store` is only touched with `lock` held; the job being written is read-only; zstd and scratch are this thread's own.
     private let store: ReplayStore
-    private let lock: ReplayLock
+    private let lock: Monitor
     private let zstd: Zstd
     private var payload = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var compressed = UnsafeMutableRawBufferPointer(start: nil, count: 0)
@@ -29,7 +29,7 @@ final class ReplaySealer: @unchecked Sendable {
         init(_ sealer: ReplaySealer) { self.sealer = sealer }
     }
 
-    init(store: ReplayStore, lock: ReplayLock) {
+    init(store: ReplayStore, lock: Monitor) {
         self.store = store
         self.lock = lock
         self.zstd = Zstd(level: Int32(store.options.compressionLevel))

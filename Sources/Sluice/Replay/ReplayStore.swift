@@ -4,12 +4,12 @@
 /// Not thread-safe by itself: every method must be called with ``lock``
 /// held (``ReplayBuffer`` and ``ReplaySealer`` do). Methods that wait
 /// (backpressure, flush) release the lock while waiting, through
-/// ``ReplayLock/wait()``, and re-check the state after it.
+/// ``Monitor/wait()``, and re-check the state after it.
 final class ReplayStore {
     let directory: String
     let options: ReplayOptions
     let writable: Bool
-    let lock: ReplayLock
+    let lock: Monitor
     private var directoryLock: DirectoryLock?
     /// Segment files, oldest first.
     private(set) var segments: [ReplaySegmentInfo] = []
@@ -31,7 +31,7 @@ final class ReplayStore {
     private(set) var stopping = false
 
     /// Opens `directory` (a canonical path). A writer creates it and takes its lock; a reader needs it to exist.
-    init(directory: String, options: ReplayOptions, writable: Bool, lock: ReplayLock) throws(ReplayError) {
+    init(directory: String, options: ReplayOptions, writable: Bool, lock: Monitor) throws(ReplayError) {
         try options.validate()
         self.directory = directory
         self.options = options
