@@ -98,7 +98,7 @@ public final class ParallelRunner {
         try deadLetters.flush()
         shardLoad = run.shardRows
         let seconds = monotonicSeconds() - start
-        let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? WindowAggregateOperator } }.reduce(0) { $0 + $1.windowsEmitted }
+        let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? any WindowOperator } }.reduce(0) { $0 + $1.windowsEmitted }
         let mean = Double(shardLoad.reduce(0, +)) / Double(max(1, shardLoad.count))
         let enrichments = EnrichStatistics.merged(plans.map(\.enrichStatistics))
         var summary = RunSummary(

@@ -25,9 +25,8 @@ extension PhysicalPlan {
             }
             if let terminal = stage.terminal {
                 lines.append("  => \(terminal.explanation)")
-                if let w = terminal as? WindowAggregateOperator {
-                    let keys = w.keyFields.map { $0.decoderEncoded ? "\($0.name) (dictionary ids)" : "\($0.name) (interned by the window)" }
-                    lines.append("     state: flat accumulators per open window x key id; keys: \(keys.joined(separator: ", ")); watermark = max event time, zero allowed lateness; late events -> dead letters")
+                if let w = terminal as? any WindowOperator {
+                    lines.append("     \(w.stateExplanation)")
                 }
             }
         }

@@ -119,26 +119,66 @@ extension NormalizeRule: Codable {
 }
 
 extension WindowSpec: Codable {
-    private enum Keys: String, CodingKey { case tumbling, by, time, aggregates }
+    private enum Keys: String, CodingKey {
+        case tumbling, sliding, session, count, by, time, clock, aggregates, emit
+        case maxOutOfOrderness = "max_out_of_orderness", allowedLateness = "allowed_lateness"
+    }
+    private struct Sliding: Codable { var size: TimeSpan; var every: TimeSpan }
+    private struct Session: Codable { var gap: TimeSpan }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        guard let size = try c.decodeIfPresent(TimeSpan.self, forKey: .tumbling) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a window needs its kind and size, e.g. 'tumbling: 10s'"))
+        var kinds: [WindowKind] = []
+        if let size = try c.decodeIfPresent(TimeSpan.self, forKey: .tumbling) { kinds.append(.tumbling(size)) }
+        if let s = try c.decodeIfPresent(Sliding.self, forKey: .sliding) { kinds.append(.sliding(size: s.size, every: s.every)) }
+        if c.contains(.session) {
+            if let gap = try? c.decode(TimeSpan.self, forKey: .session) {
+                kinds.append(.session(gap: gap))
+            } else {
+                kinds.append(.session(gap: try c.decode(Session.self, forKey: .session).gap))
+            }
+        }
+        if let n = try c.decodeIfPresent(Int.self, forKey: .count) { kinds.append(.count(n)) }
+        guard kinds.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: kinds.isEmpty
+                ? "a window needs its kind, e.g. 'tumbling: 10s', 'sliding: {size: 1m, every: 10s}', 'session: 30s' or 'count: 100'"
+                : "a window has exactly one kind, found \(kinds.map(\.description).joined(separator: " and "))"))
         }
         let by: [String]
         if let one = try? c.decode(String.self, forKey: .by) { by = [one] } else { by = try c.decode([String].self, forKey: .by) }
-        self.init(kind: .tumbling(size), by: by, time: try c.decode(String.self, forKey: .time),
-                  aggregates: try c.decode([Aggregate].self, forKey: .aggregates))
+        let clock = try c.decodeIfPresent(WindowClock.self, forKey: .clock) ?? .event
+        let time: String
+        if clock == .processing {
+            time = try c.decodeIfPresent(String.self, forKey: .time) ?? ""
+        } else {
+            guard let t = try c.decodeIfPresent(String.self, forKey: .time) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "an event-time window needs 'time: FIELD' (or 'clock: processing')"))
+            }
+            time = t
+        }
+        self.init(kind: kinds[0], by: by, time: time, aggregates: try c.decode([Aggregate].self, forKey: .aggregates), clock: clock,
+                  maxOutOfOrderness: try c.decodeIfPresent(TimeSpan.self, forKey: .maxOutOfOrderness) ?? .milliseconds(0),
+                  allowedLateness: try c.decodeIfPresent(TimeSpan.self, forKey: .allowedLateness) ?? .milliseconds(0),
+                  emit: try c.decodeIfPresent(EmitMode.self, forKey: .emit) ?? .final)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         switch kind {
         case .tumbling(let size): try c.encode(size, forKey: .tumbling)
+        case .sliding(let size, let every): try c.encode(Sliding(size: size, every: every), forKey: .sliding)
+        case .session(let gap): try c.encode(gap, forKey: .session)
+        case .count(let n): try c.encode(n, forKey: .count)
         }
         try c.encode(by, forKey: .by)
-        try c.encode(time, forKey: .time)
+        if clock == .processing {
+            try c.encode(clock, forKey: .clock)
+        } else {
+            try c.encode(time, forKey: .time)
+        }
+        if maxOutOfOrderness.milliseconds != 0 { try c.encode(maxOutOfOrderness, forKey: .maxOutOfOrderness) }
+        if allowedLateness.milliseconds != 0 { try c.encode(allowedLateness, forKey: .allowedLateness) }
+        if emit != .final { try c.encode(emit, forKey: .emit) }
         try c.encode(aggregates, forKey: .aggregates)
     }
 }

@@ -115,32 +115,87 @@ public enum NormalizeRule: Sendable, Hashable {
 public enum WindowKind: Sendable, Hashable, CustomStringConvertible {
     /// Fixed, non-overlapping windows of `size`, aligned to the Unix epoch: `[t - t mod size, + size)`.
     case tumbling(TimeSpan)
+    /// Overlapping (hopping) windows of `size` starting every `every`, aligned to the epoch: a record
+    /// belongs to `size / every` windows. Partial aggregates are kept per pane of
+    /// `gcd(size, every)` and shared by all windows that contain the pane.
+    case sliding(size: TimeSpan, every: TimeSpan)
+    /// Per key, records closer than `gap` in event time form one session `[first, last + gap)`;
+    /// a record that bridges two sessions merges them.
+    case session(gap: TimeSpan)
+    /// Per key, every `n` records in event-time order form one window (ties keep arrival order).
+    case count(Int)
 
     public var description: String {
         switch self {
         case .tumbling(let size): return "tumbling(\(size))"
+        case .sliding(let size, let every): return "sliding(\(size) every \(every))"
+        case .session(let gap): return "session(gap \(gap))"
+        case .count(let n): return "count(\(n))"
         }
     }
+}
+
+/// Which clock assigns records to windows.
+public enum WindowClock: String, Codable, Sendable, Hashable {
+    /// The record's own time field (the default): results do not depend on when records arrive.
+    case event
+    /// The wall clock when the micro-batch is processed; the time field is not read.
+    case processing
+}
+
+/// When a window's results are emitted.
+public enum EmitMode: String, Codable, Sendable, Hashable {
+    /// Once, when the watermark passes the window's end (plus corrections for late records
+    /// within the allowed lateness).
+    case final
+    /// After every micro-batch, the current result of every open window that changed
+    /// (`timing = early`), then the final result on close.
+    case updates
 }
 
 public struct WindowSpec: Sendable, Hashable {
     public var kind: WindowKind
     /// The grouping key fields.
     public var by: [String]
-    /// The event-time field: int64 milliseconds since the Unix epoch.
+    /// The event-time field: int64 milliseconds since the Unix epoch (ignored with the processing clock).
     public var time: String
     public var aggregates: [Aggregate]
+    public var clock: WindowClock
+    /// How far behind the largest event time seen a record may arrive and still be on time:
+    /// the watermark is `max event time - maxOutOfOrderness`. Windows close when the watermark
+    /// passes their end, so a larger bound costs latency, not correctness.
+    public var maxOutOfOrderness: TimeSpan
+    /// How long after a window closed its state is kept: a record up to this late still updates
+    /// the window and the corrected result is emitted again (`timing = late`). Beyond it, records
+    /// go to the late-data output.
+    public var allowedLateness: TimeSpan
+    public var emit: EmitMode
 
-    public init(kind: WindowKind, by: [String], time: String, aggregates: [Aggregate]) {
+    public init(kind: WindowKind, by: [String], time: String, aggregates: [Aggregate], clock: WindowClock = .event,
+                maxOutOfOrderness: TimeSpan = .milliseconds(0), allowedLateness: TimeSpan = .milliseconds(0), emit: EmitMode = .final) {
         self.kind = kind
         self.by = by
         self.time = time
         self.aggregates = aggregates
+        self.clock = clock
+        self.maxOutOfOrderness = maxOutOfOrderness
+        self.allowedLateness = allowedLateness
+        self.emit = emit
     }
+
+    /// Whether the output carries a `timing` column (`early`, `on_time`, `late`): only when a
+    /// window can be emitted more than once.
+    public var emitsTiming: Bool { emit == .updates || allowedLateness.milliseconds > 0 }
 }
 
 public enum AggregateFunction: String, Codable, Sendable, CaseIterable {
     case count, sum, mean, min, max, variance, stddev
+    /// The value of the record with the smallest / largest event time (ties: the earlier / later arrival).
+    case first, last
+    /// An approximate quantile (``QuantileSketch``; the `q` of the aggregate).
+    case quantile
+    /// An approximate count of distinct values (``DistinctCountSketch``).
+    case distinct
 
     /// The default output name prefix: `mean_temp`, `cnt`.
     var prefix: String {
@@ -148,6 +203,7 @@ public enum AggregateFunction: String, Codable, Sendable, CaseIterable {
         case .count: return "cnt"
         case .variance: return "var"
         case .stddev: return "std"
+        case .quantile: return "p"
         default: return rawValue
         }
     }
@@ -160,15 +216,26 @@ public struct Aggregate: Codable, Sendable, Hashable {
     public var function: AggregateFunction
     public var field: String?
     public var name: String
+    /// For `quantile`: which one, in `0...1`.
+    public var q: Double?
 
-    public init(_ function: AggregateFunction, _ field: String?, as name: String? = nil) {
+    public init(_ function: AggregateFunction, _ field: String?, as name: String? = nil, q: Double? = nil) {
         self.function = function
         self.field = field
-        self.name = name ?? (field.map { "\(function.prefix)_\($0)" } ?? function.prefix)
+        self.q = q
+        let prefix = function == .quantile ? Aggregate.quantilePrefix(q ?? 0.5) : function.prefix
+        self.name = name ?? (field.map { "\(prefix)_\($0)" } ?? prefix)
+    }
+
+    /// `p50`, `p99`, `p99_9` for q = 0.5, 0.99, 0.999.
+    static func quantilePrefix(_ q: Double) -> String {
+        var text = String(q * 100)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return "p" + String(text.map { $0 == "." ? "_" : $0 })
     }
 
     enum CodingKeys: String, CodingKey {
-        case function = "fn", field, name = "as"
+        case function = "fn", field, name = "as", q
     }
 
     public init(from decoder: any Decoder) throws {
@@ -178,7 +245,11 @@ public struct Aggregate: Codable, Sendable, Hashable {
         if field == nil && function != .count {
             throw DecodingError.dataCorruptedError(forKey: .field, in: c, debugDescription: "aggregate '\(function.rawValue)' needs a field")
         }
-        self.init(function, field, as: try c.decodeIfPresent(String.self, forKey: .name))
+        let q = try c.decodeIfPresent(Double.self, forKey: .q)
+        if function == .quantile, q == nil {
+            throw DecodingError.dataCorruptedError(forKey: .q, in: c, debugDescription: "aggregate 'quantile' needs 'q' (e.g. q: 0.99)")
+        }
+        self.init(function, field, as: try c.decodeIfPresent(String.self, forKey: .name), q: q)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -186,5 +257,6 @@ public struct Aggregate: Codable, Sendable, Hashable {
         try c.encode(function, forKey: .function)
         try c.encodeIfPresent(field, forKey: .field)
         try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(q, forKey: .q)
     }
 }

@@ -55,7 +55,7 @@ public enum PlanCompiler {
                 fused.append("enrich(\(e.fields.map(\.name).joined(separator: ", ")))")
             case .window(let w):
                 // The next stage's layout must be known now: the window writes its output batches in it.
-                let outFields = try WindowAggregateOperator.outputFields(w, inputSchema: builder.scope)
+                let outFields = try WindowEmitter.outputFields(w, inputSchema: builder.scope)
                 let rest = Array(spec.steps[(i + 1)...])
                 let next = StageBuilder(layout: Schema(outFields), capacity: capacity)
                 let nextDicts: [String: KeyDictionary] = stageIndex == 1 ? dictionaries : [:]
@@ -66,7 +66,7 @@ public enum PlanCompiler {
                     if case .window = s { break }
                     try probe.apply(s, deadLetters: probeLetters, where: "after the window")
                 }
-                let window = try WindowAggregateOperator(spec: w, inputSchema: builder.scope, dictionaries: nextDicts,
+                let window = try WindowOperatorFactory.make(w, inputSchema: builder.scope, dictionaries: nextDicts,
                                                          inputCapacity: capacity, outputSchema: probe.layout,
                                                          outputCapacity: capacity, deadLetters: deadLetters)
                 fused.append("window")

@@ -57,7 +57,7 @@ public final class PipelineRunner {
         try sink.close()
         try deadLetters.flush()
         let seconds = monotonicSeconds() - start
-        let windows = plan.stages.compactMap { $0.terminal as? WindowAggregateOperator }.reduce(0) { $0 + $1.windowsEmitted }
+        let windows = plan.stages.compactMap { $0.terminal as? any WindowOperator }.reduce(0) { $0 + $1.windowsEmitted }
         var summary = RunSummary(
             pipeline: plan.spec.name,
             recordsIn: source.recordsRead,

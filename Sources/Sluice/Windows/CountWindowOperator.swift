@@ -1,0 +1,156 @@
+/// Keyed count window aggregation: per key, every `n` records in event-time order.
+///
+/// Records wait (their key and aggregated values copied out of the batch) until the watermark
+/// releases them in event-time order (``CountWindowState``); each released record is folded into
+/// its key's open window, and a window is emitted as soon as it holds `n` records. At end of
+/// input, partly filled windows are emitted too (their `cnt` says how many records they hold).
+/// Output rows carry `window_start` and `window_end`: the event times of the first and last record.
+final class CountWindowOperator: StatefulOperator {
+    let spec: WindowSpec
+    let keys: WindowKeys
+    let timeSlot: Int?
+    let timeIsFloat: Bool
+    @exclusivity(unchecked) private var state: CountWindowState
+    private let accumulators: WindowAccumulators
+    private let emitter: WindowEmitter
+    /// Values of waiting records, per statistics block, by value slot.
+    private var waitingValues: [[Double]]
+    private var waitingValid: [[UInt8]]
+    private var freeValueSlots: [Int32] = []
+    private var valueSlotCount: Int32 = 0
+    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
+    var batchMaxTimeHint: Int64?
+    var rowWatermarkHint: UnsafePointer<Int64>?
+    var keySlots: [Int] { keys.slots }
+    var eventTimeSlot: Int? { timeSlot }
+    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    var rowsEmitted: Int { emitter.rowsEmitted }
+
+    init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
+         outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
+        self.spec = spec
+        guard case .count(let n) = spec.kind else { throw PlanError("internal: \(spec.kind) is not a count window") }
+        guard n > 0 else { throw PlanError("a count window needs a positive number of records, got \(n)") }
+        guard spec.maxOutOfOrderness.milliseconds >= 0 else { throw PlanError("max_out_of_orderness must not be negative") }
+        guard spec.allowedLateness.milliseconds == 0 else {
+            throw PlanError("count windows have no allowed lateness (a record can only be placed in event-time order); use max_out_of_orderness")
+        }
+        guard spec.emit == .final else { throw PlanError("count windows emit each window once, when it is full: 'emit: updates' does not apply") }
+        state = CountWindowState(size: n, bound: spec.maxOutOfOrderness.milliseconds)
+        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
+        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        let stats = try WindowStatistics.fields(spec, inputSchema)
+        accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false)
+        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+                                outputSchema: outputSchema, capacity: outputCapacity)
+        waitingValues = Array(repeating: [], count: stats.fields.count)
+        waitingValid = Array(repeating: [], count: stats.fields.count)
+        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
+        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
+        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
+        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
+    }
+
+    var stateBytes: Int { accumulators.stateBytes + state.pending.count * (24 + 9 * waitingValues.count) + state.open.count * 40 }
+    var explanation: String { WindowStatistics.explanation(spec) }
+    var stateExplanation: String {
+        "state: records wait for the watermark, then fill one accumulator cell per key in event-time order; keys: \(keys.explanation); "
+            + WindowStatistics.timeExplanation(spec)
+    }
+
+    func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        let prepared = keys.prepare(batch)
+        let processingNow = spec.clock == .processing ? processingClock() : 0
+        let timeColumn = timeSlot.map { batch.columns[$0] }
+        let earlierBatches = state.maxEventTime
+        var running = earlierBatches
+        let rowHint = rowWatermarkHint
+        rowWatermarkHint = nil
+        var batchMaxTime = Int64.min
+        let sel = batch.selection
+        let statColumns = accumulators.fields.map { batch.columns[$0.slot] }
+        for j in 0..<batch.selectedCount {
+            let r = Int(sel[j])
+            let t: Int64
+            if let timeColumn {
+                guard timeColumn.validity[r] != 0 else {
+                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
+                    continue
+                }
+                t = timeIsFloat ? Int64(timeColumn.float64[r].rounded(.down)) : timeColumn.int64[r]
+            } else {
+                t = processingNow
+            }
+            let maxBefore: Int64
+            if let rowHint {
+                maxBefore = Swift.max(earlierBatches, rowHint[r])
+            } else {
+                maxBefore = running
+                if t > running { running = t }
+            }
+            if t > batchMaxTime { batchMaxTime = t }
+            guard let key = keys.id(batch, r, prepared) else {
+                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
+                continue
+            }
+            let w = state.watermark(afterMax: maxBefore)
+            if state.isLate(time: t, watermark: w) {
+                try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                                       detail: "count window: record is \(w - t) ms behind the watermark \(w) and can no longer be placed in event-time order")
+                continue
+            }
+            let slot = valueSlot()
+            for (i, c) in statColumns.enumerated() {
+                let valid = c.validity[r]
+                waitingValid[i][Int(slot)] = valid
+                waitingValues[i][Int(slot)] = valid == 0 ? 0 : (c.type == .float64 ? c.float64[r] : Double(c.int64[r]))
+            }
+            state.enqueue(time: t, key: key, slot: slot)
+        }
+        batch.selectedCount = 0
+        if let hint = batchMaxTimeHint {
+            batchMaxTime = Swift.max(batchMaxTime, hint)
+            batchMaxTimeHint = nil
+        }
+        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
+        try apply(state.advance(), emit: emit)
+    }
+
+    func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        try apply(state.finish(), emit: emit)
+    }
+
+    private func valueSlot() -> Int32 {
+        if let s = freeValueSlots.popLast() { return s }
+        valueSlotCount += 1
+        for i in waitingValues.indices {
+            waitingValues[i].append(0)
+            waitingValid[i].append(0)
+        }
+        return valueSlotCount - 1
+    }
+
+    private func apply(_ release: CountWindowState.Release, emit: (Batch) throws -> Void) throws {
+        accumulators.ensure(keys: 1, slots: Int(state.cellCount))
+        for p in release.placements {
+            let cell = Int(p.cell)
+            accumulators.addRow(cell)
+            for (i, f) in accumulators.fields.enumerated() where waitingValid[i][Int(p.slot)] != 0 {
+                f.add(waitingValues[i][Int(p.slot)], time: p.time, to: cell)
+            }
+            freeValueSlots.append(p.slot)
+        }
+        for done in release.completed {
+            var c = Int(done.cell)
+            try withUnsafePointer(to: &c) { cell in
+                try emitter.writeRow(key: done.key, start: done.start, end: done.end, timing: .onTime,
+                                     cells: UnsafeBufferPointer(start: cell, count: 1), emit: emit)
+            }
+        }
+        try emitter.flush(emit: emit)
+        for done in release.completed {
+            accumulators.resetCell(Int(done.cell))
+            state.recycle(done.cell)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// The decisions of a keyed count window operator, without the data: per key, every `size`
+/// records in event-time order form a window.
+///
+/// Records wait until the watermark (max event time − out-of-orderness bound) reaches them, and
+/// are then released in event-time order (ties keep arrival order), so reordering within the
+/// bound never changes which records share a window. A record behind the watermark when it
+/// arrives can no longer be placed in order: it is late (count windows have no allowed lateness).
+/// Methods return actions; the operator keeps the records' values and the accumulators.
+struct CountWindowState {
+    let size: Int
+    let boundMs: Int64
+    private(set) var maxEventTime: Int64 = .min
+    private var nextSequence: Int64 = 0
+
+    /// A record waiting for the watermark.
+    struct Pending {
+        var time: Int64
+        var sequence: Int64
+        var key: Int32
+        /// Where the operator keeps the record's values.
+        var slot: Int32
+    }
+    private(set) var pending: [Pending] = []
+
+    /// The window a key is filling.
+    struct Open: Equatable {
+        var cell: Int32
+        var start: Int64
+        var last: Int64
+        var count: Int
+    }
+    private(set) var open: [Int32: Open] = [:]
+    private var freeCells: [Int32] = []
+    private(set) var cellCount: Int32 = 0
+
+    init(size: Int, bound: Int64 = 0) {
+        precondition(size > 0, "count window size must be positive")
+        self.size = size
+        boundMs = bound
+    }
+
+    func watermark(afterMax max: Int64) -> Int64 { max == .min ? .min : max &- boundMs }
+    var watermark: Int64 { watermark(afterMax: maxEventTime) }
+
+    /// Whether a record at `time` can still be placed in order, given the watermark before it.
+    func isLate(time: Int64, watermark w: Int64) -> Bool { w != .min && time < w }
+
+    /// Queues an on-time record; `slot` says where its values are kept.
+    mutating func enqueue(time: Int64, key: Int32, slot: Int32) {
+        pending.append(Pending(time: time, sequence: nextSequence, key: key, slot: slot))
+        nextSequence += 1
+    }
+
+    mutating func observe(time: Int64) {
+        if time > maxEventTime { maxEventTime = time }
+    }
+
+    /// One released record: fold it into `cell`; if `closes`, the window is complete after it.
+    struct Placement: Equatable {
+        var slot: Int32
+        var cell: Int32
+        var time: Int64
+    }
+
+    /// A completed window to emit, then clear.
+    struct Completed: Equatable {
+        var cell: Int32
+        var key: Int32
+        var start: Int64
+        var end: Int64
+    }
+
+    struct Release: Equatable {
+        var placements: [Placement] = []
+        var completed: [Completed] = []
+    }
+
+    /// Between micro-batches: releases the records the watermark reached, in event-time order.
+    mutating func advance() -> Release { release(through: watermark, flushPartial: false) }
+
+    /// End of input: releases everything and completes every partly filled window.
+    mutating func finish() -> Release { release(through: .max, flushPartial: true) }
+
+    /// Cells of emitted windows can be reused once the operator cleared them.
+    mutating func recycle(_ cell: Int32) { freeCells.append(cell) }
+
+    private mutating func release(through w: Int64, flushPartial: Bool) -> Release {
+        var result = Release()
+        guard w != .min else { return result }
+        var ready: [Pending] = []
+        var waiting: [Pending] = []
+        for p in pending { if p.time <= w { ready.append(p) } else { waiting.append(p) } }
+        pending = waiting
+        ready.sort { ($0.time, $0.sequence) < ($1.time, $1.sequence) }
+        for p in ready {
+            var window = open[p.key] ?? Open(cell: allocate(), start: p.time, last: p.time, count: 0)
+            window.count += 1
+            window.last = p.time
+            result.placements.append(Placement(slot: p.slot, cell: window.cell, time: p.time))
+            if window.count == size {
+                result.completed.append(Completed(cell: window.cell, key: p.key, start: window.start, end: window.last))
+                open[p.key] = nil
+            } else {
+                open[p.key] = window
+            }
+        }
+        if flushPartial {
+            for (key, window) in open.sorted(by: { ($0.value.start, $0.key) < ($1.value.start, $1.key) }) {
+                result.completed.append(Completed(cell: window.cell, key: key, start: window.start, end: window.last))
+            }
+            open.removeAll()
+        }
+        return result
+    }
+
+    private mutating func allocate() -> Int32 {
+        if let c = freeCells.popLast() { return c }
+        cellCount += 1
+        return cellCount - 1
+    }
+}

@@ -1,0 +1,294 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keyed tumbling and sliding window aggregation over panes.
+///
+/// Per batch: one pass resolves each selected row's key id and pane slot into a cell index
+/// (rejecting rows with a null key or time, and late ones), then one tight loop per input field
+/// folds values into flat accumulators (``WindowAccumulators``). Between batches, windows the
+/// watermark passed are emitted by merging their panes' cells. Window lifecycle decisions
+/// (panes, watermark, lateness) live in ``PaneWindowState``.
+final class PaneWindowOperator: StatefulOperator {
+    let spec: WindowSpec
+    let keys: WindowKeys
+    let timeSlot: Int?
+    let timeIsFloat: Bool
+    @exclusivity(unchecked) private var state: PaneWindowState
+    private let accumulators: WindowAccumulators
+    private let emitter: WindowEmitter
+
+    // Per-batch scratch, sized to the input batch capacity.
+    private let cells: UnsafeMutablePointer<Int>
+    private let rowKeys: UnsafeMutablePointer<Int32>
+    private let rowSlots: UnsafeMutablePointer<Int32>
+    private let rowTimes: UnsafeMutablePointer<Int64>
+    private let floatScratch: UnsafeMutablePointer<Double>
+    /// (window index, key) pairs to emit again after late records within the allowed lateness.
+    private var refire: Set<WindowKey> = []
+    /// (pane slot, key) pairs aggregated into during this batch (`emit: updates` only).
+    private var touchedThisBatch: Set<SlotKey> = []
+
+    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
+    var batchMaxTimeHint: Int64?
+    var rowWatermarkHint: UnsafePointer<Int64>?
+    var keySlots: [Int] { keys.slots }
+    var eventTimeSlot: Int? { timeSlot }
+    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
+    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    @exclusivity(unchecked) private(set) var windowsEmitted = 0
+    var rowsEmitted: Int { emitter.rowsEmitted }
+
+    struct WindowKey: Hashable, Comparable {
+        var window: Int64
+        var key: Int32
+        static func < (a: Self, b: Self) -> Bool { (a.window, a.key) < (b.window, b.key) }
+    }
+
+    struct SlotKey: Hashable {
+        var slot: Int32
+        var key: Int32
+    }
+
+    init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
+         outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
+        self.spec = spec
+        let size: Int64, every: Int64
+        switch spec.kind {
+        case .tumbling(let s): size = s.milliseconds; every = s.milliseconds
+        case .sliding(let s, let e): size = s.milliseconds; every = e.milliseconds
+        case .session, .count: throw PlanError("internal: \(spec.kind) is not a pane window")
+        }
+        guard size > 0 else { throw PlanError("window size must be positive, got \(TimeSpan(milliseconds: size))") }
+        guard every > 0 else { throw PlanError("window slide must be positive, got \(TimeSpan(milliseconds: every))") }
+        guard every <= size else { throw PlanError("a sliding window's slide (\(TimeSpan(milliseconds: every))) must not exceed its size (\(TimeSpan(milliseconds: size))): records between windows would belong to none") }
+        let bound = spec.maxOutOfOrderness.milliseconds, lateness = spec.allowedLateness.milliseconds
+        guard bound >= 0, lateness >= 0 else { throw PlanError("max_out_of_orderness and allowed_lateness must not be negative") }
+        state = PaneWindowState(size: size, every: every, bound: bound, lateness: lateness)
+        guard size / state.paneMs <= 100_000 else {
+            throw PlanError("a \(spec.kind) window spans \(size / state.paneMs) panes of \(TimeSpan(milliseconds: state.paneMs)); choose a slide that divides the size more evenly")
+        }
+        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
+        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        let stats = try WindowStatistics.fields(spec, inputSchema)
+        accumulators = WindowAccumulators(fields: stats.fields)
+        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+                                outputSchema: outputSchema, capacity: outputCapacity)
+        cells = .allocate(capacity: inputCapacity)
+        rowKeys = .allocate(capacity: inputCapacity)
+        rowSlots = .allocate(capacity: inputCapacity)
+        rowTimes = .allocate(capacity: inputCapacity)
+        floatScratch = .allocate(capacity: inputCapacity)
+        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
+        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
+        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
+        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
+    }
+
+    deinit {
+        cells.deallocate()
+        rowKeys.deallocate()
+        rowSlots.deallocate()
+        rowTimes.deallocate()
+        floatScratch.deallocate()
+    }
+
+    var stateBytes: Int { accumulators.stateBytes }
+
+    var explanation: String { WindowStatistics.explanation(spec) }
+
+    var stateExplanation: String {
+        let panes = state.paneMs == state.sizeMs ? "one pane per window" : "panes of \(TimeSpan(milliseconds: state.paneMs)), \(state.sizeMs / state.paneMs) merged per window"
+        return "state: flat accumulators per open pane x key id (\(panes)); keys: \(keys.explanation); " + WindowStatistics.timeExplanation(spec)
+    }
+
+    func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        let prepared = keys.prepare(batch)
+        let processingNow = spec.clock == .processing ? processingClock() : 0
+        let timeColumn = timeSlot.map { batch.columns[$0] }
+        let times = timeColumn?.int64, timeValid = timeColumn?.validity
+        // The pane of the previous row, as bounds: most rows fall in it, and a range check is much
+        // cheaper than the 64-bit division that finds a pane.
+        var lastStart = Int64.max, lastEnd = Int64.min, lastSlot: Int32 = 0
+        var lastSafe = Int64.max
+        var batchMaxTime = Int64.min
+        // The largest event time before each row (see PaneWindowState).
+        let earlierBatches = state.maxEventTime
+        var running = earlierBatches
+        let rowHint = rowWatermarkHint
+        rowWatermarkHint = nil
+        var maxKey: Int32 = -1, maxSlot: Int32 = -1
+        let sel = batch.selection
+        var kept = 0
+        let tracksTouched = spec.emit == .updates
+        for j in 0..<batch.selectedCount {
+            let r = Int(sel[j])
+            let t: Int64
+            if let times {
+                guard timeValid![r] != 0 else {
+                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
+                    continue
+                }
+                t = timeIsFloat ? Int64(timeColumn!.float64[r].rounded(.down)) : times[r]
+            } else {
+                t = processingNow
+            }
+            let maxBefore: Int64
+            if let rowHint {
+                maxBefore = Swift.max(earlierBatches, rowHint[r])
+            } else {
+                maxBefore = running
+                if t > running { running = t }
+            }
+            if t > batchMaxTime { batchMaxTime = t }
+            guard let key = keys.id(batch, r, prepared) else {
+                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
+                continue
+            }
+            let slot: Int32
+            // Fast path: same pane as the previous row, and the pane's first window is still open
+            // at this row's watermark (so no lateness question arises).
+            if t >= lastStart && t < lastEnd && maxBefore < lastSafe {
+                slot = lastSlot
+            } else {
+                let w = state.watermark(afterMax: maxBefore)
+                switch state.assign(time: t, watermark: w) {
+                case .slot(let s, let windows):
+                    slot = s
+                    lastSlot = s
+                    let pane = state.paneIndex(t)
+                    lastStart = pane &* state.paneMs
+                    lastEnd = lastStart &+ state.paneMs
+                    // Below this max-before, the watermark is below the first window's end: on time.
+                    let firstEnd = state.windowEnd(state.windows(containingPane: pane).lowerBound)
+                    lastSafe = windows == nil ? firstEnd &+ state.boundMs : .min
+                    if let windows { for k in windows { refire.insert(WindowKey(window: k, key: key)) } }
+                case .late(let lastWindowEnd, let watermark):
+                    lastSafe = .min
+                    try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                                           detail: "window [\(lastWindowEnd - state.sizeMs), \(lastWindowEnd)) closed at watermark \(watermark), \(watermark - t) ms behind; allowed lateness \(spec.allowedLateness)")
+                    continue
+                }
+            }
+            sel[kept] = Int32(truncatingIfNeeded: r)
+            rowKeys[kept] = key
+            rowSlots[kept] = slot
+            rowTimes[kept] = t
+            kept += 1
+            if key > maxKey { maxKey = key }
+            if slot > maxSlot { maxSlot = slot }
+            if tracksTouched { touchedThisBatch.insert(SlotKey(slot: slot, key: key)) }
+        }
+        batch.selectedCount = kept
+        if let hint = batchMaxTimeHint {
+            batchMaxTime = Swift.max(batchMaxTime, hint)
+            batchMaxTimeHint = nil
+        }
+        if kept > 0 {
+            accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)
+            let keyCapacity = accumulators.keyCapacity
+            for j in 0..<kept { cells[j] = Int(rowSlots[j]) &* keyCapacity &+ Int(rowKeys[j]) }
+
+            // Pass 2: one loop per statistic block.
+            accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowSlots, times: rowTimes, floatScratch: floatScratch)
+        }
+        try emitLateCorrections(emit: emit)
+        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
+        let firing = state.advance()
+        try emitFiring(firing, emit: emit)
+        if tracksTouched { try emitEarlyUpdates(emit: emit) }
+        try emitter.flush(emit: emit)
+        for slot in firing.freedSlots { accumulators.reset(slot: slot) }
+    }
+
+    func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        try emitLateCorrections(emit: emit)
+        let firing = state.finish()
+        try emitFiring(firing, emit: emit)
+        try emitter.flush(emit: emit)
+        for slot in firing.freedSlots { accumulators.reset(slot: slot) }
+    }
+
+    /// The windows that just closed: one row per key with data in any of their panes.
+    private func emitFiring(_ firing: PaneWindowState.Firing, emit: (Batch) throws -> Void) throws {
+        let keyCapacity = accumulators.keyCapacity
+        for window in firing.windows where !window.slots.isEmpty {
+            windowsEmitted += 1
+            if window.slots.count == 1 {
+                let base = Int(window.slots[0]) * keyCapacity
+                for key in accumulators.touched[Int(window.slots[0])] {
+                    try withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { cell in
+                        cell[0] = base + Int(key)
+                        try emitter.writeRow(key: key, start: window.start, end: nil, timing: .onTime, cells: UnsafeBufferPointer(cell), emit: emit)
+                    }
+                }
+                continue
+            }
+            // Keys of all panes, in first-seen order, each once.
+            var seen = Set<Int32>()
+            var keysInWindow: [Int32] = []
+            for slot in window.slots {
+                for key in accumulators.touched[Int(slot)] where seen.insert(key).inserted { keysInWindow.append(key) }
+            }
+            try emitRows(keysInWindow, slots: window.slots, start: window.start, timing: .onTime, emit: emit)
+        }
+    }
+
+    private func emitRows(_ keys: [Int32], slots: [Int32], start: Int64, timing: WindowEmitter.Timing, emit: (Batch) throws -> Void) throws {
+        let keyCapacity = accumulators.keyCapacity
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: slots.count) { cellBuffer in
+            for key in keys {
+                var n = 0
+                for slot in slots {
+                    let cell = Int(slot) * keyCapacity + Int(key)
+                    if accumulators.rows[cell] > 0 {
+                        cellBuffer[n] = cell
+                        n += 1
+                    }
+                }
+                guard n > 0 else { continue }
+                try emitter.writeRow(key: key, start: start, end: nil, timing: timing,
+                                     cells: UnsafeBufferPointer(rebasing: cellBuffer[0..<n]), emit: emit)
+            }
+        }
+    }
+
+    /// Windows that already fired and took late records within the allowed lateness: their
+    /// corrected results, marked `late`.
+    private func emitLateCorrections(emit: (Batch) throws -> Void) throws {
+        guard !refire.isEmpty else { return }
+        for item in refire.sorted() {
+            try emitRows([item.key], slots: state.slots(ofWindow: item.window), start: state.windowStart(item.window), timing: .late, emit: emit)
+        }
+        refire.removeAll(keepingCapacity: true)
+    }
+
+    /// `emit: updates`: the current result of every still-open window a record of this batch went into.
+    private func emitEarlyUpdates(emit: (Batch) throws -> Void) throws {
+        guard !touchedThisBatch.isEmpty else { return }
+        var paneOfSlot: [Int32: Int64] = [:]
+        for (pane, slot) in state.open { paneOfSlot[slot] = pane }
+        var updates = Set<WindowKey>()
+        for item in touchedThisBatch {
+            guard let pane = paneOfSlot[item.slot] else { continue }
+            let windows = state.windows(containingPane: pane)
+            let first = Swift.max(windows.lowerBound, state.firedThrough == .min ? .min : state.firedThrough + 1)
+            guard first <= windows.upperBound else { continue }
+            for k in first...windows.upperBound { updates.insert(WindowKey(window: k, key: item.key)) }
+        }
+        for item in updates.sorted() {
+            try emitRows([item.key], slots: state.slots(ofWindow: item.window), start: state.windowStart(item.window), timing: .early, emit: emit)
+        }
+        touchedThisBatch.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Where processing-time windows read the time.
+enum WindowClockSource {
+    /// Wall-clock time in epoch milliseconds.
+    @Sendable static func wallMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,173 @@
+/// Keyed session window aggregation: per key, records closer than the gap form a session.
+///
+/// Pass 1 asks ``SessionWindowState`` where each row goes (merging sessions a row bridges, whose
+/// earlier data is folded together at once); pass 2 folds the rows into their sessions' cells
+/// column by column, as the pane operator does. Output rows carry `window_start` (first record)
+/// and `window_end` (last record + gap).
+final class SessionWindowOperator: StatefulOperator {
+    let spec: WindowSpec
+    let keys: WindowKeys
+    let timeSlot: Int?
+    let timeIsFloat: Bool
+    @exclusivity(unchecked) private var state: SessionWindowState
+    private let accumulators: WindowAccumulators
+    private let emitter: WindowEmitter
+    private let cells: UnsafeMutablePointer<Int>
+    private let rowKeys: UnsafeMutablePointer<Int32>
+    private let rowCells: UnsafeMutablePointer<Int32>
+    private let rowTimes: UnsafeMutablePointer<Int64>
+    private let floatScratch: UnsafeMutablePointer<Double>
+    /// Within a batch: a merged-away cell → the cell that absorbed it.
+    private var redirect: [Int32: Int32] = [:]
+    private var touchedThisBatch = Set<Int32>()
+    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
+    var batchMaxTimeHint: Int64?
+    var rowWatermarkHint: UnsafePointer<Int64>?
+    var keySlots: [Int] { keys.slots }
+    var eventTimeSlot: Int? { timeSlot }
+    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    var rowsEmitted: Int { emitter.rowsEmitted }
+
+    init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
+         outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
+        self.spec = spec
+        guard case .session(let gap) = spec.kind else { throw PlanError("internal: \(spec.kind) is not a session window") }
+        guard gap.milliseconds > 0 else { throw PlanError("session gap must be positive, got \(gap)") }
+        guard spec.maxOutOfOrderness.milliseconds >= 0, spec.allowedLateness.milliseconds >= 0 else {
+            throw PlanError("max_out_of_orderness and allowed_lateness must not be negative")
+        }
+        state = SessionWindowState(gap: gap.milliseconds, bound: spec.maxOutOfOrderness.milliseconds, lateness: spec.allowedLateness.milliseconds)
+        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
+        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        let stats = try WindowStatistics.fields(spec, inputSchema)
+        accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false)
+        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+                                outputSchema: outputSchema, capacity: outputCapacity)
+        cells = .allocate(capacity: inputCapacity)
+        rowKeys = .allocate(capacity: inputCapacity)
+        rowCells = .allocate(capacity: inputCapacity)
+        rowTimes = .allocate(capacity: inputCapacity)
+        floatScratch = .allocate(capacity: inputCapacity)
+        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
+        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
+        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
+        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
+    }
+
+    deinit {
+        cells.deallocate(); rowKeys.deallocate(); rowCells.deallocate(); rowTimes.deallocate(); floatScratch.deallocate()
+    }
+
+    var stateBytes: Int { accumulators.stateBytes + state.liveSessions * 64 }
+    var explanation: String { WindowStatistics.explanation(spec) }
+    var stateExplanation: String {
+        "state: one accumulator cell per live session, sessions per key merged as records bridge them; keys: \(keys.explanation); "
+            + WindowStatistics.timeExplanation(spec)
+    }
+
+    func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        let prepared = keys.prepare(batch)
+        let processingNow = spec.clock == .processing ? processingClock() : 0
+        let timeColumn = timeSlot.map { batch.columns[$0] }
+        let earlierBatches = state.maxEventTime
+        var running = earlierBatches
+        let rowHint = rowWatermarkHint
+        rowWatermarkHint = nil
+        var batchMaxTime = Int64.min
+        let sel = batch.selection
+        var kept = 0
+        for j in 0..<batch.selectedCount {
+            let r = Int(sel[j])
+            let t: Int64
+            if let timeColumn {
+                guard timeColumn.validity[r] != 0 else {
+                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
+                    continue
+                }
+                t = timeIsFloat ? Int64(timeColumn.float64[r].rounded(.down)) : timeColumn.int64[r]
+            } else {
+                t = processingNow
+            }
+            let maxBefore: Int64
+            if let rowHint {
+                maxBefore = Swift.max(earlierBatches, rowHint[r])
+            } else {
+                maxBefore = running
+                if t > running { running = t }
+            }
+            if t > batchMaxTime { batchMaxTime = t }
+            guard let key = keys.id(batch, r, prepared) else {
+                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
+                continue
+            }
+            let w = state.watermark(afterMax: maxBefore)
+            switch state.assign(key: key, time: t, watermark: w) {
+            case .cell(let cell, let merges):
+                accumulators.ensure(keys: 1, slots: Int(state.cellCount))
+                for m in merges {
+                    accumulators.mergeCell(Int(m.from), into: Int(m.into))
+                    redirect[m.from] = m.into
+                }
+                rowCells[kept] = cell
+            case .late(let end, let watermark):
+                try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                                       detail: "session ending \(end) closed at watermark \(watermark), \(watermark - t) ms behind; allowed lateness \(spec.allowedLateness)")
+                continue
+            }
+            sel[kept] = Int32(truncatingIfNeeded: r)
+            rowKeys[kept] = key
+            rowTimes[kept] = t
+            kept += 1
+        }
+        batch.selectedCount = kept
+        if let hint = batchMaxTimeHint {
+            batchMaxTime = Swift.max(batchMaxTime, hint)
+            batchMaxTimeHint = nil
+        }
+        if kept > 0 {
+            for j in 0..<kept {
+                var c = rowCells[j]
+                while let next = redirect[c] { c = next }
+                rowCells[j] = c
+                cells[j] = Int(c)
+                if spec.emit == .updates { touchedThisBatch.insert(c) }
+            }
+            redirect.removeAll(keepingCapacity: true)
+            accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowCells, times: rowTimes, floatScratch: floatScratch)
+        }
+        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
+        let firing = state.advance()
+        try emitFiring(firing, emit: emit)
+        if spec.emit == .updates {
+            let w = state.watermark
+            for cell in touchedThisBatch.sorted() {
+                guard let s = state.session(cell), s.dirty, w == .min || s.end > w else { continue }
+                try writeRow(cell: cell, key: s.key, start: s.start, end: s.end, timing: .early, emit: emit)
+                state.markEmittedEarly(cell)
+            }
+            touchedThisBatch.removeAll(keepingCapacity: true)
+        }
+        try emitter.flush(emit: emit)
+        for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
+    }
+
+    func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
+        let firing = state.finish()
+        try emitFiring(firing, emit: emit)
+        try emitter.flush(emit: emit)
+        for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
+    }
+
+    private func emitFiring(_ firing: SessionWindowState.Firing, emit: (Batch) throws -> Void) throws {
+        for e in firing.emissions {
+            try writeRow(cell: e.cell, key: e.key, start: e.start, end: e.end, timing: e.late ? .late : .onTime, emit: emit)
+        }
+    }
+
+    private func writeRow(cell: Int32, key: Int32, start: Int64, end: Int64, timing: WindowEmitter.Timing, emit: (Batch) throws -> Void) throws {
+        var c = Int(cell)
+        try withUnsafePointer(to: &c) { p in
+            try emitter.writeRow(key: key, start: start, end: end, timing: timing, cells: UnsafeBufferPointer(start: p, count: 1), emit: emit)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+/// Turns a window's grouping key fields into dense key ids, and ids back into output values.
+///
+/// A single string key that the decoder dictionary-encoded costs nothing: its id is in the
+/// column. Ids from another worker's dictionary (a parallel run) are translated through a table
+/// filled on first sight. Other keys are interned into the window's own dictionary; several key
+/// fields are combined into one id through a dictionary of id tuples.
+final class WindowKeys {
+    /// How a key field turns into a dense id.
+    struct KeyField {
+        let name: String
+        let slot: Int
+        let type: DataType
+        /// For string fields: the decoder's dictionary. For others: the window's own, over the 8 value bytes.
+        let dictionary: KeyDictionary
+        let decoderEncoded: Bool
+    }
+
+    let fields: [KeyField]
+    /// Maps tuples of key ids to one id when grouping by several fields.
+    private let compositeKeys: KeyDictionary?
+    /// Id translation for batches decoded with another dictionary: foreign id → own id, -1 = not seen yet.
+    private var translations: [ObjectIdentifier: Translation] = [:]
+
+    final class Translation {
+        var ids: UnsafeMutablePointer<Int32>
+        var capacity: Int
+        init() {
+            capacity = 1024
+            ids = .allocate(capacity: capacity)
+            ids.initialize(repeating: -1, count: capacity)
+        }
+        deinit { ids.deallocate() }
+        func ensure(_ n: Int) {
+            guard n > capacity else { return }
+            var c = capacity
+            while c < n { c *= 2 }
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+            p.initialize(repeating: -1, count: c)
+            p.update(from: ids, count: capacity)
+            ids.deallocate()
+            ids = p
+            capacity = c
+        }
+    }
+
+    init(_ names: [String], inputSchema: Schema, dictionaries: [String: KeyDictionary]) throws(PlanError) {
+        var fields: [KeyField] = []
+        for name in names {
+            guard let slot = inputSchema.index(of: name) else { throw PlanError.unknownField(name, in: inputSchema, context: "window key") }
+            let type = inputSchema.fields[slot].type
+            if let d = dictionaries[name], type == .string {
+                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: d, decoderEncoded: true))
+            } else {
+                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: KeyDictionary(), decoderEncoded: false))
+            }
+        }
+        self.fields = fields
+        compositeKeys = fields.count > 1 ? KeyDictionary() : nil
+    }
+
+    var slots: [Int] { fields.map(\.slot) }
+
+    /// What one batch's key column offers: decoder ids (maybe foreign, with their translation).
+    struct BatchKeys {
+        var column: Column?
+        var translation: Translation?
+    }
+
+    /// Looks at a batch once: is the single key column dictionary-encoded, and by whom?
+    func prepare(_ batch: Batch) -> BatchKeys {
+        guard fields.count == 1, fields[0].decoderEncoded else { return BatchKeys() }
+        let column = batch.columns[fields[0].slot]
+        guard let ids = column.keyIDs, let foreign = column.dictionary else { return BatchKeys() }
+        if foreign === fields[0].dictionary { return BatchKeys(column: column) }
+        let t = translations[ObjectIdentifier(foreign)] ?? Translation()
+        translations[ObjectIdentifier(foreign)] = t
+        // Size the table from this batch's ids (the foreign dictionary itself may be growing on its own thread).
+        let valid = column.validity, sel = batch.selection
+        var maxID: Int32 = -1
+        for j in 0..<batch.selectedCount {
+            let r = Int(sel[j])
+            if valid[r] != 0 && ids[r] > maxID { maxID = ids[r] }
+        }
+        t.ensure(Int(maxID) + 1)
+        return BatchKeys(column: column, translation: t)
+    }
+
+    /// The key id of row `r`, or nil if a key field is null.
+    @inline(__always)
+    func id(_ batch: Batch, _ r: Int, _ prepared: BatchKeys) -> Int32? {
+        if let keyColumn = prepared.column {
+            guard keyColumn.validity[r] != 0 else { return nil }
+            guard let translation = prepared.translation else { return keyColumn.keyIDs![r] }
+            let foreignID = Int(keyColumn.keyIDs![r])
+            var k = translation.ids[foreignID]
+            if k < 0 {
+                let s = keyColumn.strings[r]
+                k = fields[0].dictionary.intern(batch.arena.base + Int(s.offset), Int(s.length), readable: 0)
+                translation.ids[foreignID] = k
+            }
+            return k
+        }
+        if fields.count == 1 { return componentID(fields[0], batch, r) }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: fields.count) { ids -> Int32? in
+            for (i, k) in fields.enumerated() {
+                guard let id = componentID(k, batch, r) else { return nil }
+                ids[i] = id
+            }
+            let raw = UnsafeRawPointer(ids.baseAddress!).assumingMemoryBound(to: UInt8.self)
+            return compositeKeys!.intern(raw, fields.count * 4, readable: fields.count * 4)
+        }
+    }
+
+    @inline(__always)
+    private func componentID(_ k: KeyField, _ batch: Batch, _ r: Int) -> Int32? {
+        let c = batch.columns[k.slot]
+        if c.validity[r] == 0 { return nil }
+        if k.decoderEncoded, let ids = c.keyIDs, c.dictionary === k.dictionary { return ids[r] }
+        switch k.type {
+        case .string:
+            let s = c.strings[r]
+            return k.dictionary.intern(batch.arena.base + Int(s.offset), Int(s.length), readable: 0)
+        case .int64, .float64:
+            return withUnsafeBytes(of: c.int64[r]) { k.dictionary.intern($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8, readable: 8) }
+        case .bool:
+            return withUnsafeBytes(of: c.bools[r]) { k.dictionary.intern($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 1, readable: 1) }
+        }
+    }
+
+    /// Writes key `key`'s field values into row `row` of `output` at `slots`.
+    func write(_ key: Int32, into output: Batch, row: Int, slots: [Int]) {
+        if fields.count == 1 {
+            writeComponent(fields[0], id: key, into: output, slot: slots[0], row: row)
+            return
+        }
+        let bytes = compositeKeys!.keyBytes(key)
+        let raw = UnsafeRawPointer(bytes.baseAddress!)
+        for (i, k) in fields.enumerated() {
+            writeComponent(k, id: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self), into: output, slot: slots[i], row: row)
+        }
+    }
+
+    private func writeComponent(_ k: KeyField, id: Int32, into output: Batch, slot: Int, row: Int) {
+        let col = output.columns[slot]
+        col.validity[row] = 1
+        let bytes = k.dictionary.keyBytes(id)
+        switch k.type {
+        case .string:
+            col.strings[row] = output.arena.append(bytes.baseAddress!, bytes.count)
+        case .int64, .float64:
+            col.int64[row] = UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(as: Int64.self)
+        case .bool:
+            col.bools[row] = bytes[0]
+        }
+    }
+
+    var explanation: String {
+        fields.map { $0.decoderEncoded ? "\($0.name) (dictionary ids)" : "\($0.name) (interned by the window)" }.joined(separator: ", ")
+    }
+}
