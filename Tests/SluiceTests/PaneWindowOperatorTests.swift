@@ -2,7 +2,7 @@ import Testing
 @testable import Sluice
 
 /// Window aggregation against a brute-force reference.
-@Suite struct WindowAggregateTests {
+@Suite struct PaneWindowOperatorTests {
     let schema = Schema([Field("k", .string), Field("t", .int64), Field("x", .float64), Field("g", .int64)])
 
     func pipeline(size: Int64, by: [String] = ["k"]) -> PipelineSpec {
