@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Dead-letter file (NDJSON). Default: OUTPUT.dead-letter.ndjson, or dead-letter.ndjson when writing to stdout. 'none' only counts them.")
     var deadLetter: String?
 
+    @Option(help: "Late-data output (NDJSON): records too late for their window (beyond the allowed lateness), with the window, watermark and how late. Default: they go to the dead-letter file.")
+    var lateOutput: String?
+
     @Option(help: "Input format: csv or ndjson (default: from the input's extension).")
     var format: String?
 
@@ -80,7 +83,8 @@ struct RunCommand: ParsableCommand {
             return output == "-" ? "dead-letter.ndjson" : output + ".dead-letter.ndjson"
         }()
         let deadLetterSink = try deadLetterPath.map { try FileByteSink(path: $0) }
-        let deadLetters = DeadLetters(sink: deadLetterSink)
+        let lateSink = try lateOutput.map { try FileByteSink(path: $0) }
+        let deadLetters = DeadLetters(sink: deadLetterSink, lateSink: lateSink)
 
         let outputFile = try FileByteSink(path: output)
         let showProgress = !quiet && (progress || isatty(2) != 0)
@@ -129,12 +133,14 @@ struct RunCommand: ParsableCommand {
         display.clear()
         try outputFile.close()
         try deadLetterSink?.close()
+        try lateSink?.close()
 
         if !quiet {
             var text = summary.render()
             if summary.deadLettered > 0 {
                 text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")
             }
+            if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
             if output != "-" { text += "\n  output: \(output)" }
             printError(text)
         }

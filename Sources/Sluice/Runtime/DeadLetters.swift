@@ -56,12 +56,19 @@ public final class DeadLetters: @unchecked Sendable {
     public private(set) var reasons: [RejectionReason] = []
     @exclusivity(unchecked) private var countsByReason: [Int] = []
     private let output: OutputBuffer?
+    /// Where `late_event` lines go when they have an output of their own.
+    private let lateOutput: OutputBuffer?
     /// Details are truncated to this many bytes of the original record.
     public var maxRecordBytes = 4096
 
-    /// - Parameter sink: where the lines go; `nil` only counts.
-    public init(sink: (any ByteSink)?) {
+    /// - Parameters:
+    ///   - sink: where the lines go; `nil` only counts.
+    ///   - lateSink: the late-data output: records too late for their window (`late_event`), in
+    ///     the same line format, so they can be replayed into a correction job. `nil`: they go to
+    ///     `sink` with the other rejections.
+    public init(sink: (any ByteSink)?, lateSink: (any ByteSink)? = nil) {
         output = sink.map { OutputBuffer(sink: $0, capacity: 256 * 1024) }
+        lateOutput = lateSink.map { OutputBuffer(sink: $0, capacity: 64 * 1024) }
     }
 
     public func register(_ reason: RejectionReason) -> Int {
@@ -95,7 +102,7 @@ public final class DeadLetters: @unchecked Sendable {
 
     private func rejectLocked(_ batch: Batch, row: Int, reason: Int, value: String?, detail: String?) throws {
         countsByReason[reason] += 1
-        guard output != nil else { return }
+        guard output != nil || lateOutput != nil else { return }
         try writeLine(reason: reasons[reason], value: value, detail: detail, source: batch.sourceName,
                       record: batch.recordNumbers[row], offset: batch.recordOffsets[row], data: batch.recordText(row))
     }
@@ -107,12 +114,12 @@ public final class DeadLetters: @unchecked Sendable {
 
     private func rejectLocked(source: String, record: Int64, offset: Int64, data: UnsafeRawBufferPointer, reason: Int, value: String?, detail: String?) throws {
         countsByReason[reason] += 1
-        guard output != nil else { return }
+        guard output != nil || lateOutput != nil else { return }
         try writeLine(reason: reasons[reason], value: value, detail: detail, source: source, record: record, offset: offset, data: data)
     }
 
     private func writeLine(reason: RejectionReason, value: String?, detail: String?, source: String, record: Int64, offset: Int64, data: UnsafeRawBufferPointer) throws {
-        guard let out = output else { return }
+        guard let out = reason.code == .lateEvent ? (lateOutput ?? output) : output else { return }
         try out.append("{\"reason\":\"")
         try out.append(reason.code.rawValue)
         try out.append("\",\"rule\":")
@@ -150,5 +157,10 @@ public final class DeadLetters: @unchecked Sendable {
         try out.append("}\n")
     }
 
-    public func flush() throws { try lock.withLock { try output?.flush() } }
+    public func flush() throws {
+        try lock.withLock {
+            try output?.flush()
+            try lateOutput?.flush()
+        }
+    }
 }
