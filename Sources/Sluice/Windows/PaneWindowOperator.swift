@@ -28,6 +28,11 @@ final class PaneWindowOperator: StatefulOperator {
     private var refire: Set<WindowKey> = []
     /// (pane slot, key) pairs aggregated into during this batch (`emit: updates` only).
     private var touchedThisBatch: Set<SlotKey> = []
+    /// Sliding windows of more than two panes: block-wise suffix/prefix merges (nil otherwise).
+    private let blocks: SlidingWindowBlocks?
+    /// Which keys the window being emitted has already listed: `keyStamps[key] == keyStamp`.
+    private var keyStamps: [Int64] = []
+    private var keyStamp: Int64 = 0
 
     private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
     var batchMaxTimeHint: Int64?
@@ -72,6 +77,8 @@ final class PaneWindowOperator: StatefulOperator {
         (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
         let stats = try WindowStatistics.fields(spec, inputSchema)
         accumulators = WindowAccumulators(fields: stats.fields)
+        let panesPerWindow = state.sizeMs / state.paneMs
+        blocks = panesPerWindow > 2 ? SlidingWindowBlocks(panesPerWindow: panesPerWindow, fields: stats.fields) : nil
         emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         cells = .allocate(capacity: inputCapacity)
@@ -93,7 +100,7 @@ final class PaneWindowOperator: StatefulOperator {
         floatScratch.deallocate()
     }
 
-    var stateBytes: Int { accumulators.stateBytes }
+    var stateBytes: Int { accumulators.stateBytes + (blocks?.stateBytes ?? 0) }
 
     var explanation: String { WindowStatistics.explanation(spec) }
 
@@ -157,6 +164,7 @@ final class PaneWindowOperator: StatefulOperator {
                     slot = s
                     lastSlot = s
                     let pane = state.paneIndex(t)
+                    blocks?.touch(pane: pane)
                     lastStart = pane &* state.paneMs
                     lastEnd = lastStart &+ state.paneMs
                     // Below this max-before, the watermark is below the first window's end: on time.
@@ -196,6 +204,7 @@ final class PaneWindowOperator: StatefulOperator {
         if batchMaxTime != .min { state.observe(time: batchMaxTime) }
         let firing = state.advance()
         try emitFiring(firing, emit: emit)
+        state.release(firing)
         if tracksTouched { try emitEarlyUpdates(emit: emit) }
         try emitter.flush(emit: emit)
         for slot in firing.freedSlots { accumulators.reset(slot: slot) }
@@ -205,6 +214,7 @@ final class PaneWindowOperator: StatefulOperator {
         try emitLateCorrections(emit: emit)
         let firing = state.finish()
         try emitFiring(firing, emit: emit)
+        state.release(firing)
         try emitter.flush(emit: emit)
         for slot in firing.freedSlots { accumulators.reset(slot: slot) }
     }
@@ -224,11 +234,20 @@ final class PaneWindowOperator: StatefulOperator {
                 }
                 continue
             }
-            // Keys of all panes, in first-seen order, each once.
-            var seen = Set<Int32>()
+            if let blocks {
+                try blocks.emitWindow(firstPane: window.firstPane, start: window.start, state: state, main: accumulators,
+                                      emitter: emitter, emit: emit)
+                continue
+            }
+            // Keys of all panes, in first-seen order, each once (a stamp per key id, not a hash set).
+            keyStamp += 1
+            if keyStamps.count < accumulators.keyCapacity { keyStamps += Array(repeating: 0, count: accumulators.keyCapacity - keyStamps.count) }
             var keysInWindow: [Int32] = []
             for slot in window.slots {
-                for key in accumulators.touched[Int(slot)] where seen.insert(key).inserted { keysInWindow.append(key) }
+                for key in accumulators.touched[Int(slot)] where keyStamps[Int(key)] != keyStamp {
+                    keyStamps[Int(key)] = keyStamp
+                    keysInWindow.append(key)
+                }
             }
             try emitRows(keysInWindow, slots: window.slots, start: window.start, timing: .onTime, emit: emit)
         }

@@ -68,12 +68,15 @@ struct PaneWindowState {
         var index: Int64
         var start: Int64
         var slots: [Int32]
+        /// The index of the window's first pane.
+        var firstPane: Int64
     }
 
-    /// Between micro-batches: the windows that just closed, then the pane slots to reset and reuse
-    /// (after the windows were emitted).
+    /// Between micro-batches: the windows that just closed, then the panes no window needs any
+    /// more. The panes stay open (readable) until ``release(_:)``, after the windows were emitted.
     struct Firing: Equatable {
         var windows: [FiringWindow] = []
+        var freedPanes: [Int64] = []
         var freedSlots: [Int32] = []
     }
 
@@ -167,7 +170,8 @@ struct PaneWindowState {
                 if lo <= hi { for k in lo...hi { indices.insert(k) } }
             }
             for k in indices.sorted() {
-                firing.windows.append(FiringWindow(index: k, start: windowStart(k), slots: slots(ofWindow: k)))
+                firing.windows.append(FiringWindow(index: k, start: windowStart(k), slots: slots(ofWindow: k),
+                                                   firstPane: Self.floorDiv(windowStart(k), paneMs)))
             }
             if w == .max {
                 firedThrough = indices.max() ?? firedThrough
@@ -182,10 +186,18 @@ struct PaneWindowState {
         }
         freed.sort { $0.0 < $1.0 }
         for (pane, slot) in freed {
-            open[pane] = nil
-            freeSlots.append(slot)
+            firing.freedPanes.append(pane)
             firing.freedSlots.append(slot)
         }
         return firing
+    }
+
+    /// After the windows of `firing` were emitted: closes its freed panes; their slots are reused
+    /// once the caller has reset them.
+    mutating func release(_ firing: Firing) {
+        for (pane, slot) in zip(firing.freedPanes, firing.freedSlots) {
+            open[pane] = nil
+            freeSlots.append(slot)
+        }
     }
 }

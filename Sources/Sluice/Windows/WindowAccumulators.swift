@@ -107,6 +107,21 @@ final class WindowAccumulators {
             if let lastTime, let last, time >= lastTime[c] { lastTime[c] = time; last[c] = v }
         }
 
+        /// Overwrites cell `c` with merged statistics.
+        @inline(__always)
+        func store(_ m: Merged, _ c: Int) {
+            n[c] = m.n
+            sum?[c] = m.sum
+            min?[c] = m.min
+            max?[c] = m.max
+            mean?[c] = m.mean
+            m2?[c] = m.m2
+            firstTime?[c] = m.firstTime
+            first?[c] = m.first
+            lastTime?[c] = m.lastTime
+            last?[c] = m.last
+        }
+
         /// Folds cell `c` into `m`. Welford states combine with Chan et al.'s formula; first/last
         /// keep the earliest/latest time (ties: the cell merged first / last, i.e. the older pane).
         @inline(__always)
@@ -226,18 +241,21 @@ final class WindowAccumulators {
             var m = Merged()
             f.merge(into, into: &m)
             f.merge(from, into: &m)
-            f.n[into] = m.n
-            f.sum?[into] = m.sum
-            f.min?[into] = m.min
-            f.max?[into] = m.max
-            f.mean?[into] = m.mean
-            f.m2?[into] = m.m2
-            f.firstTime?[into] = m.firstTime
-            f.first?[into] = m.first
-            f.lastTime?[into] = m.lastTime
-            f.last?[into] = m.last
+            f.store(m, into)
         }
         resetCell(from)
+    }
+
+    /// Sets cell `into` of these accumulators to `a[c] ⊕ b[d]` (either side optional): the
+    /// combining step of sliding-window blocks. `a` and `b` have the same fields as `self`.
+    func combine(_ a: WindowAccumulators, _ c: Int?, _ b: WindowAccumulators, _ d: Int?, into: Int) {
+        rows[into] = (c.map { a.rows[$0] } ?? 0) &+ (d.map { b.rows[$0] } ?? 0)
+        for (i, f) in fields.enumerated() {
+            var m = Merged()
+            if let c { a.fields[i].merge(c, into: &m) }
+            if let d { b.fields[i].merge(d, into: &m) }
+            f.store(m, into)
+        }
     }
 
     /// Counts rows: `cells[j]` is the cell of the j-th selected row, `keys[j]` its key.

@@ -67,6 +67,13 @@ final class WindowEmitter {
     @inline(__always)
     func writeRow(key: Int32, start: Int64, end: Int64?, timing: Timing, cells: UnsafeBufferPointer<Int>,
                   emit: (Batch) throws -> Void) throws {
+        try writeRow(key: key, start: start, end: end, timing: timing, cells: cells, of: accumulators, emit: emit)
+    }
+
+    /// As above, reading `cells` of another accumulator store with the same fields (sliding-window blocks).
+    @inline(__always)
+    func writeRow(key: Int32, start: Int64, end: Int64?, timing: Timing, cells: UnsafeBufferPointer<Int>, of accumulators: WindowAccumulators,
+                  emit: (Batch) throws -> Void) throws {
         if output.isFull { try flush(emit: emit) }
         let row = output.count
         output.count += 1
