@@ -38,6 +38,26 @@ import Testing
         Window(.tumbling(.minutes(1)), by: "customer", time: "ts") { Count(); Sum("amount") }
     }
 
+    // README, "Windows".
+    let slidingExample = Pipeline("sliding", schema: Schema { Field("sensor_id", .string); Field("ts", .int64); Field("temp", .float64) }) {
+        Window(.sliding(size: .minutes(1), every: .seconds(10)), by: "sensor_id", time: "ts") {
+            Count(); Mean("temp"); Quantile("temp", 0.99)
+        }
+        .maxOutOfOrderness(.seconds(5))
+        .allowedLateness(.minutes(1))
+    }
+
+    @Test func theSlidingWindowExampleCorrectsLateRecords() throws {
+        let (rows, deadLetters, _) = try slidingExample.run([
+            ["sensor_id": "s1", "ts": 1_000, "temp": 20.0],
+            ["sensor_id": "s1", "ts": 200_000, "temp": 22.0],  // closes the first windows
+            ["sensor_id": "s1", "ts": 2_000, "temp": 24.0],  // 198 s late: beyond 5 s + 1 min
+        ])
+        #expect(deadLetters.count(of: .lateEvent) == 1)
+        let first = rows.filter { $0["window_start"] == .int(-50_000) }
+        #expect(first == [["sensor_id": "s1", "window_start": -50_000, "timing": "on_time", "cnt": 1, "mean_temp": 20.0, "p99_temp": 20.0]])
+    }
+
     @Test func theReadmePipelineIsTheShippedOne() {
         var shipped = sensorFeatures.spec
         shipped.summary = nil
