@@ -56,7 +56,7 @@ import Testing
     }
 
     /// The windows of the whole stream, computed directly from the definitions.
-    static func reference(_ kind: WindowKind, _ records: [Record]) -> [String] {
+    static func reference(_ kind: WindowKind, _ records: [Record], countTTL: Int64? = nil) -> [String] {
         let byKey = Dictionary(grouping: records, by: \.key).mapValues { $0.sorted { $0.time < $1.time } }
         var lines: [String] = []
         for (key, recs) in byKey {
@@ -83,12 +83,20 @@ import Testing
                 }
                 lines.append(line(key, group[0].time, group.last!.time + gap.milliseconds, group))
             case .count(let n):
-                var i = 0
-                while i < recs.count {
-                    let g = Array(recs[i..<min(recs.count, i + n)])
-                    lines.append(line(key, g.first!.time, g.last!.time, g))
-                    i += n
+                // Chunks of n in time order; with a ttl, a gap of at least ttl also ends a chunk.
+                var group: [Record] = []
+                for r in recs {
+                    if let ttl = countTTL, let last = group.last, last.time + ttl <= r.time {
+                        lines.append(line(key, group[0].time, last.time, group))
+                        group = []
+                    }
+                    group.append(r)
+                    if group.count == n {
+                        lines.append(line(key, group[0].time, r.time, group))
+                        group = []
+                    }
                 }
+                if !group.isEmpty { lines.append(line(key, group[0].time, group.last!.time, group)) }
             }
         }
         return lines.sorted()
@@ -118,6 +126,23 @@ import Testing
         let shuffled = try script.run(batches: Self.batches(Self.shuffle(records, bound: bound, &rng), &rng))
         #expect(shuffled.late.isEmpty, "bound \(bound)")
         #expect(shuffled.rows.sorted() == expected, "bound \(bound)")
+    }
+
+    /// Many short-lived keys, with a decoder dictionary reset every 16 keys and the window's key
+    /// space compacted as soon as it holds 8 ids: the same windows as the reference.
+    @Test(arguments: 0..<kinds.count)
+    func keySpaceCompactionAndDictionaryResetsChangeNothing(kindIndex: Int) throws {
+        var rng = Random(state: UInt64(500 + kindIndex))
+        var records = Self.stream(&rng, count: 600)
+        for i in records.indices { records[i].key = "key-\(i / 7 + rng.int(3))" }  // ~90 keys, each alive briefly
+        let ttl: TimeSpan? = if case .count = Self.kinds[kindIndex] { .milliseconds(40) } else { nil }
+        var script = WindowScript(Self.kinds[kindIndex], Self.aggregates) { $0.maxOutOfOrderness = .milliseconds(15); $0.ttl = ttl }
+        script.maxDecoderKeys = 16
+        script.compactionThreshold = 8
+        let result = try script.run(batches: Self.batches(Self.shuffle(records, bound: 15, &rng), &rng))
+        #expect(result.late.isEmpty)
+        #expect(result.compactions > 0)
+        #expect(result.rows.sorted() == Self.reference(Self.kinds[kindIndex], records, countTTL: ttl?.milliseconds))
     }
 
     /// Beyond the bound, every record is either counted in its windows or reported late, never both

@@ -16,6 +16,9 @@ struct WindowScript {
 
     var spec: WindowSpec
     var clock: (() -> Int64)?
+    /// Small limits exercise decoder-dictionary resets and key-space compaction.
+    var maxDecoderKeys: Int?
+    var compactionThreshold: Int?
 
     init(_ kind: WindowKind, _ aggregates: [Aggregate] = [Count(), Sum("x", as: "sum")], configure: (inout WindowSpec) -> Void = { _ in }) {
         spec = WindowSpec(kind: kind, by: ["k"], time: "t", aggregates: aggregates)
@@ -28,6 +31,8 @@ struct WindowScript {
         var rows: [String] { batches.flatMap { $0 } }
         var late: [String]
         var lateDetails: [String]
+        /// Key-space compactions the window made.
+        var compactions = 0
     }
 
     /// Records of a script, in arrival order, with the batch each belongs to.
@@ -51,6 +56,12 @@ struct WindowScript {
         let capacity = max(1, batches.map(\.count).max() ?? 1)
         let plan = try PlanCompiler.compile(pipeline, deadLetters: captured.letters, batchSize: capacity)
         let window = plan.stages[0].terminal!
+        if let maxDecoderKeys { for d in plan.dictionaries.values { d.maxKeys = maxDecoderKeys } }
+        if let compactionThreshold {
+            (window as? PaneWindowOperator)?.compactionThreshold = compactionThreshold
+            (window as? SessionWindowOperator)?.compactionThreshold = compactionThreshold
+            (window as? CountWindowOperator)?.compactionThreshold = compactionThreshold
+        }
         if let clock {
             (window as? PaneWindowOperator)?.processingClock = clock
             (window as? SessionWindowOperator)?.processingClock = clock
@@ -65,6 +76,7 @@ struct WindowScript {
                 try window.finish(captured.letters, emit: collect)
             } else {
                 let batch = plan.makeInputBatch()
+                plan.resetFullDictionaries()
                 for (key, time, value) in records {
                     record += 1
                     let r = batch.count
@@ -74,11 +86,14 @@ struct WindowScript {
                     batch.recordNumbers[r] = record
                     batch.count += 1
                 }
+                batch.stampKeyGenerations()
                 batch.selectAll()
                 try window.process(batch, captured.letters, emit: collect)
             }
             result.batches.append(lines)
         }
+        result.compactions = (window as? PaneWindowOperator)?.compactions ?? (window as? SessionWindowOperator)?.compactions
+            ?? (window as? CountWindowOperator)?.compactions ?? 0
         for line in captured.lines where line.contains("late_event") {
             let value = line.split(separator: "\"value\":\"")[1].prefix { $0 != "\"" }
             let recordNumber = Int(line.split(separator: "\"record\":")[1].prefix { $0.isNumber })!

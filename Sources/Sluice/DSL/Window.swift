@@ -29,6 +29,8 @@ public struct Window: PipelineStep {
     public func maxOutOfOrderness(_ bound: TimeSpan) -> Window { with { $0.maxOutOfOrderness = bound } }
     /// How long a closed window still accepts late records (each re-emits the corrected result).
     public func allowedLateness(_ lateness: TimeSpan) -> Window { with { $0.allowedLateness = lateness } }
+    /// Count windows: emit a partly filled window once its key has been idle this long.
+    public func ttl(_ idle: TimeSpan) -> Window { with { $0.ttl = idle } }
     /// Final results only (the default), or early updates after every micro-batch as well.
     public func emit(_ mode: EmitMode) -> Window { with { $0.emit = mode } }
 

@@ -338,6 +338,7 @@ final class ParallelRun: @unchecked Sendable {
         for (slot, column) in batch.columns.enumerated() where column.keyIDs != nil {
             column.dictionary = plan.dictionaries[plan.stages[0].layout.fields[slot].name]
         }
+        plan.resetFullDictionaries()
         batch.recordBytes = UnsafeRawPointer(block.bytes)
         decoder.reposition(line: block.firstLine, offset: block.offset)
         if block.oversizedRecord {
@@ -347,6 +348,7 @@ final class ParallelRun: @unchecked Sendable {
         } else {
             _ = try decoder.decode(block.bytes, count: block.count, atEnd: true, into: batch, deadLetters: runner.deadLetters)
         }
+        batch.stampKeyGenerations()
         batch.selectAll()
         for op in plan.stages[0].operators {
             if batch.selectedCount == 0 { break }

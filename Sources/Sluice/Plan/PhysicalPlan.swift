@@ -49,3 +49,18 @@ public final class PhysicalPlan {
     /// Bytes of operator state currently held.
     public var stateBytes: Int { stages.reduce(0) { $0 + ($1.terminal?.stateBytes ?? 0) } }
 }
+
+extension PhysicalPlan {
+    /// Between batches: resets decoder dictionaries that reached their size limit, so key
+    /// cardinality cannot grow them without bound (consumers translate ids by generation).
+    public func resetFullDictionaries() {
+        for d in dictionaries.values { d.resetIfFull() }
+    }
+}
+
+extension Batch {
+    /// Records, per dictionary-encoded column, which generation of its dictionary the ids belong to.
+    public func stampKeyGenerations() {
+        for c in columns where c.keyIDs != nil { c.keyGeneration = c.dictionary?.generation ?? 0 }
+    }
+}

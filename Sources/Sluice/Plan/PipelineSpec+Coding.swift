@@ -120,7 +120,7 @@ extension NormalizeRule: Codable {
 
 extension WindowSpec: Codable {
     private enum Keys: String, CodingKey {
-        case tumbling, sliding, session, count, by, time, clock, aggregates, emit
+        case tumbling, sliding, session, count, by, time, clock, aggregates, emit, ttl
         case maxOutOfOrderness = "max_out_of_orderness", allowedLateness = "allowed_lateness"
     }
     private struct Sliding: Codable { var size: TimeSpan; var every: TimeSpan }
@@ -159,7 +159,8 @@ extension WindowSpec: Codable {
         self.init(kind: kinds[0], by: by, time: time, aggregates: try c.decode([Aggregate].self, forKey: .aggregates), clock: clock,
                   maxOutOfOrderness: try c.decodeIfPresent(TimeSpan.self, forKey: .maxOutOfOrderness) ?? .milliseconds(0),
                   allowedLateness: try c.decodeIfPresent(TimeSpan.self, forKey: .allowedLateness) ?? .milliseconds(0),
-                  emit: try c.decodeIfPresent(EmitMode.self, forKey: .emit) ?? .final)
+                  emit: try c.decodeIfPresent(EmitMode.self, forKey: .emit) ?? .final,
+                  ttl: try c.decodeIfPresent(TimeSpan.self, forKey: .ttl))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -179,6 +180,7 @@ extension WindowSpec: Codable {
         if maxOutOfOrderness.milliseconds != 0 { try c.encode(maxOutOfOrderness, forKey: .maxOutOfOrderness) }
         if allowedLateness.milliseconds != 0 { try c.encode(allowedLateness, forKey: .allowedLateness) }
         if emit != .final { try c.encode(emit, forKey: .emit) }
+        try c.encodeIfPresent(ttl, forKey: .ttl)
         try c.encode(aggregates, forKey: .aggregates)
     }
 }

@@ -170,9 +170,15 @@ public struct WindowSpec: Sendable, Hashable {
     /// go to the late-data output.
     public var allowedLateness: TimeSpan
     public var emit: EmitMode
+    /// Count windows: a partly filled window whose key has been idle this long (event time) is
+    /// emitted as it is and its state freed. (Time-based windows free a key's state when its
+    /// windows close, so they need no TTL.)
+    public var ttl: TimeSpan?
 
     public init(kind: WindowKind, by: [String], time: String, aggregates: [Aggregate], clock: WindowClock = .event,
-                maxOutOfOrderness: TimeSpan = .milliseconds(0), allowedLateness: TimeSpan = .milliseconds(0), emit: EmitMode = .final) {
+                maxOutOfOrderness: TimeSpan = .milliseconds(0), allowedLateness: TimeSpan = .milliseconds(0), emit: EmitMode = .final,
+                ttl: TimeSpan? = nil) {
+        self.ttl = ttl
         self.kind = kind
         self.by = by
         self.time = time

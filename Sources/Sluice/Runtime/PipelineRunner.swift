@@ -38,7 +38,9 @@ public final class PipelineRunner {
         var batches = 0
         while true {
             batch.reset()
+            plan.resetFullDictionaries()
             guard try source.next(into: batch, deadLetters: deadLetters) else { break }
+            batch.stampKeyGenerations()
             batch.selectAll()
             try runStage(0, batch)
             batches += 1

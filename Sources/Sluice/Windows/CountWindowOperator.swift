@@ -25,6 +25,23 @@ final class CountWindowOperator: StatefulOperator {
     var eventTimeSlot: Int? { timeSlot }
     var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
     var rowsEmitted: Int { emitter.rowsEmitted }
+    /// Key ids at which the window considers compacting its key space (tests lower it).
+    var compactionThreshold = 1 << 16
+    private var nextCompactionCheck = 0
+    private(set) var compactions = 0
+
+    /// Between batches: when the key space has grown to at least twice the keys still holding
+    /// state, rebuild it with just those, so idle keys cost nothing.
+    private func compactKeysIfSparse() {
+        let ids = keys.idCount
+        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
+        let live = state.liveKeys
+        if ids >= 2 * live.count {
+            state.remapKeys(keys.compact(keeping: live))
+            compactions += 1
+        }
+        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+    }
 
     init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
          outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
@@ -36,7 +53,8 @@ final class CountWindowOperator: StatefulOperator {
             throw PlanError("count windows have no allowed lateness (a record can only be placed in event-time order); use max_out_of_orderness")
         }
         guard spec.emit == .final else { throw PlanError("count windows emit each window once, when it is full: 'emit: updates' does not apply") }
-        state = CountWindowState(size: n, bound: spec.maxOutOfOrderness.milliseconds)
+        if let ttl = spec.ttl, ttl.milliseconds <= 0 { throw PlanError("ttl must be positive, got \(ttl)") }
+        state = CountWindowState(size: n, bound: spec.maxOutOfOrderness.milliseconds, ttl: spec.ttl?.milliseconds)
         keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
         (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
         let stats = try WindowStatistics.fields(spec, inputSchema)
@@ -51,7 +69,7 @@ final class CountWindowOperator: StatefulOperator {
         missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
     }
 
-    var stateBytes: Int { accumulators.stateBytes + state.pending.count * (24 + 9 * waitingValues.count) + state.open.count * 40 }
+    var stateBytes: Int { accumulators.stateBytes + state.pending.count * (24 + 9 * waitingValues.count) + state.open.count * 40 + keys.byteSize }
     var explanation: String { WindowStatistics.explanation(spec) }
     var stateExplanation: String {
         "state: records wait for the watermark, then fill one accumulator cell per key in event-time order; keys: \(keys.explanation); "
@@ -114,6 +132,7 @@ final class CountWindowOperator: StatefulOperator {
         }
         if batchMaxTime != .min { state.observe(time: batchMaxTime) }
         try apply(state.advance(), emit: emit)
+        compactKeysIfSparse()
     }
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {

@@ -33,10 +33,23 @@ struct CountWindowState {
     private var freeCells: [Int32] = []
     private(set) var cellCount: Int32 = 0
 
-    init(size: Int, bound: Int64 = 0) {
+    /// A partly filled window whose key has had no record for this long (event time) is emitted
+    /// as it is, so idle keys do not hold state forever. Nil: kept until filled or end of input.
+    let ttlMs: Int64?
+    /// (last record time + ttl, key), lazily invalidated: when idle windows expire.
+    private var expiries = MinHeap<Expiry>()
+
+    struct Expiry: Comparable {
+        var time: Int64
+        var key: Int32
+        static func < (a: Expiry, b: Expiry) -> Bool { (a.time, a.key) < (b.time, b.key) }
+    }
+
+    init(size: Int, bound: Int64 = 0, ttl: Int64? = nil) {
         precondition(size > 0, "count window size must be positive")
         self.size = size
         boundMs = bound
+        ttlMs = ttl
     }
 
     func watermark(afterMax max: Int64) -> Int64 { max == .min ? .min : max &- boundMs }
@@ -93,6 +106,11 @@ struct CountWindowState {
         pending = waiting
         ready.sort { ($0.time, $0.sequence) < ($1.time, $1.sequence) }
         for p in ready {
+            if let ttl = ttlMs, let idle = open[p.key], idle.last &+ ttl <= p.time {
+                // The key was idle for the ttl before this record: its window ended there.
+                result.completed.append(Completed(cell: idle.cell, key: p.key, start: idle.start, end: idle.last))
+                open[p.key] = nil
+            }
             var window = open[p.key] ?? Open(cell: allocate(), start: p.time, last: p.time, count: 0)
             window.count += 1
             window.last = p.time
@@ -102,6 +120,15 @@ struct CountWindowState {
                 open[p.key] = nil
             } else {
                 open[p.key] = window
+                if let ttl = ttlMs { expiries.push(Expiry(time: p.time &+ ttl, key: p.key)) }
+            }
+        }
+        if ttlMs != nil, !flushPartial {
+            while let e = expiries.peek(), e.time <= w {
+                _ = expiries.pop()
+                guard let idle = open[e.key], idle.last &+ ttlMs! == e.time else { continue }
+                result.completed.append(Completed(cell: idle.cell, key: e.key, start: idle.start, end: idle.last))
+                open[e.key] = nil
             }
         }
         if flushPartial {
@@ -111,6 +138,22 @@ struct CountWindowState {
             open.removeAll()
         }
         return result
+    }
+
+    /// Keys with a partly filled window or a waiting record, each once.
+    var liveKeys: [Int32] { Array(Set(open.keys).union(pending.map(\.key))) }
+
+    /// Renames keys after the operator compacted its key space (`mapping[old] = new`).
+    mutating func remapKeys(_ mapping: [Int32]) {
+        var heap = MinHeap<Expiry>()
+        while let e = expiries.pop() {
+            if open[e.key] != nil { heap.push(Expiry(time: e.time, key: mapping[Int(e.key)])) }
+        }
+        expiries = heap
+        var remapped: [Int32: Open] = [:]
+        for (key, window) in open { remapped[mapping[Int(key)]] = window }
+        open = remapped
+        for i in pending.indices { pending[i].key = mapping[Int(pending[i].key)] }
     }
 
     private mutating func allocate() -> Int32 {

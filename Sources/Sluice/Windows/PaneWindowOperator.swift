@@ -100,13 +100,13 @@ final class PaneWindowOperator: StatefulOperator {
         floatScratch.deallocate()
     }
 
-    var stateBytes: Int { accumulators.stateBytes + (blocks?.stateBytes ?? 0) }
+    var stateBytes: Int { accumulators.stateBytes + (blocks?.stateBytes ?? 0) + keys.byteSize }
 
     var explanation: String { WindowStatistics.explanation(spec) }
 
     var stateExplanation: String {
         let panes = state.paneMs == state.sizeMs ? "one pane per window" : "panes of \(TimeSpan(milliseconds: state.paneMs)), \(state.sizeMs / state.paneMs) merged per window"
-        return "state: flat accumulators per open pane x key id (\(panes)); keys: \(keys.explanation); " + WindowStatistics.timeExplanation(spec)
+        return "state: flat accumulators per open pane x key id (\(panes)), key ids compacted to the keys of open panes; keys: \(keys.explanation); " + WindowStatistics.timeExplanation(spec)
     }
 
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
@@ -208,7 +208,39 @@ final class PaneWindowOperator: StatefulOperator {
         if tracksTouched { try emitEarlyUpdates(emit: emit) }
         try emitter.flush(emit: emit)
         for slot in firing.freedSlots { accumulators.reset(slot: slot) }
+        compactKeysIfSparse()
     }
+
+    /// Key ids at which the window considers compacting its key space (tests lower it).
+    var compactionThreshold = 1 << 16
+    private var nextCompactionCheck = 0
+
+    /// Between batches: when the key space has grown to at least twice the keys the open panes
+    /// still hold, rebuild it with just those, so idle keys cost nothing (their panes closed).
+    private func compactKeysIfSparse() {
+        let ids = keys.idCount
+        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
+        var live: [Int32] = []
+        keyStamp += 1
+        if keyStamps.count < accumulators.keyCapacity { keyStamps += Array(repeating: 0, count: accumulators.keyCapacity - keyStamps.count) }
+        for slot in state.open.values {
+            for key in accumulators.touched[Int(slot)] where keyStamps[Int(key)] != keyStamp {
+                keyStamps[Int(key)] = keyStamp
+                live.append(key)
+            }
+        }
+        if ids >= 2 * live.count {
+            let mapping = keys.compact(keeping: live)
+            accumulators.remapKeys(mapping, keys: live.count)
+            blocks?.invalidateAll()
+            keyStamps.removeAll()
+            compactions += 1
+        }
+        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+    }
+
+    /// How many times the key space was compacted.
+    private(set) var compactions = 0
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
         try emitLateCorrections(emit: emit)

@@ -27,6 +27,23 @@ final class SessionWindowOperator: StatefulOperator {
     var eventTimeSlot: Int? { timeSlot }
     var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
     var rowsEmitted: Int { emitter.rowsEmitted }
+    /// Key ids at which the window considers compacting its key space (tests lower it).
+    var compactionThreshold = 1 << 16
+    private var nextCompactionCheck = 0
+    private(set) var compactions = 0
+
+    /// Between batches: when the key space has grown to at least twice the keys still holding
+    /// state, rebuild it with just those, so idle keys cost nothing.
+    private func compactKeysIfSparse() {
+        let ids = keys.idCount
+        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
+        let live = state.liveKeys
+        if ids >= 2 * live.count {
+            state.remapKeys(keys.compact(keeping: live))
+            compactions += 1
+        }
+        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+    }
 
     init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
          outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) {
@@ -58,7 +75,7 @@ final class SessionWindowOperator: StatefulOperator {
         cells.deallocate(); rowKeys.deallocate(); rowCells.deallocate(); rowTimes.deallocate(); floatScratch.deallocate()
     }
 
-    var stateBytes: Int { accumulators.stateBytes + state.liveSessions * 64 }
+    var stateBytes: Int { accumulators.stateBytes + state.liveSessions * 64 + keys.byteSize }
     var explanation: String { WindowStatistics.explanation(spec) }
     var stateExplanation: String {
         "state: one accumulator cell per live session, sessions per key merged as records bridge them; keys: \(keys.explanation); "
@@ -149,6 +166,7 @@ final class SessionWindowOperator: StatefulOperator {
         }
         try emitter.flush(emit: emit)
         for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
+        compactKeysIfSparse()
     }
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {

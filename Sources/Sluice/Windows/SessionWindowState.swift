@@ -177,6 +177,17 @@ struct SessionWindowState {
         return firing
     }
 
+    /// Keys with a live session, each once.
+    var liveKeys: [Int32] { Array(cellsOfKey.keys) }
+
+    /// Renames keys after the operator compacted its key space (`mapping[old] = new`).
+    mutating func remapKeys(_ mapping: [Int32]) {
+        var remapped: [Int32: [Int32]] = [:]
+        for (key, cells) in cellsOfKey { remapped[mapping[Int(key)]] = cells }
+        cellsOfKey = remapped
+        for cell in Array(sessions.keys) { sessions[cell]!.key = mapping[Int(sessions[cell]!.key)] }
+    }
+
     /// Live sessions (state size).
     var liveSessions: Int { sessions.count }
 }

@@ -34,6 +34,17 @@ final class SlidingWindowBlocks {
 
     var stateBytes: Int { aux.stateBytes }
 
+    /// The key ids changed (compaction): everything is recomputed when next needed.
+    func invalidateAll() {
+        suffixBlock = nil
+        prefixBlock = nil
+        suffixKeys.removeAll()
+        prefixKeys.removeAll()
+        prefixStamps.removeAll()
+        suffixStamps.removeAll()
+        listed.removeAll()
+    }
+
     /// A record landed in pane `pane`: drop whatever was computed from it.
     @inline(__always)
     func touch(pane: Int64) {

@@ -218,6 +218,41 @@ final class WindowAccumulators {
         if tracksTouchedKeys, touched.count < newSlots { touched += Array(repeating: [], count: newSlots - touched.count) }
     }
 
+    /// Moves every touched cell to its key's new id (`mapping[old]`, from ``WindowKeys/compact(keeping:)``)
+    /// in arrays sized for `keys` ids: the key space shrank to the live keys.
+    func remapKeys(_ mapping: [Int32], keys: Int) {
+        var newKeys = 16
+        while newKeys < keys { newKeys *= 2 }
+        let oldKeys = keyCapacity
+        let cells = newKeys * slotCapacity
+        func moved<T>(_ old: UnsafeMutablePointer<T>, fill: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: cells)
+            p.initialize(repeating: fill, count: cells)
+            for s in 0..<slotCapacity {
+                for key in touched[s] {
+                    p[s * newKeys + Int(mapping[Int(key)])] = old[s * oldKeys + Int(key)]
+                }
+            }
+            old.deallocate()
+            return p
+        }
+        rows = moved(rows, fill: 0)
+        for f in fields {
+            f.n = moved(f.n, fill: 0)
+            if let p = f.sum { f.sum = moved(p, fill: 0) }
+            if let p = f.min { f.min = moved(p, fill: .infinity) }
+            if let p = f.max { f.max = moved(p, fill: -.infinity) }
+            if let p = f.mean { f.mean = moved(p, fill: 0) }
+            if let p = f.m2 { f.m2 = moved(p, fill: 0) }
+            if let p = f.firstTime { f.firstTime = moved(p, fill: .max) }
+            if let p = f.first { f.first = moved(p, fill: 0) }
+            if let p = f.lastTime { f.lastTime = moved(p, fill: .min) }
+            if let p = f.last { f.last = moved(p, fill: 0) }
+        }
+        for s in 0..<slotCapacity { touched[s] = touched[s].map { mapping[Int($0)] } }
+        keyCapacity = newKeys
+    }
+
     /// Clears a slot's touched cells after its pane is no longer needed.
     func reset(slot: Int32) {
         let base = Int(slot) * keyCapacity

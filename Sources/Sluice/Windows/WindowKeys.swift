@@ -1,29 +1,35 @@
 /// Turns a window's grouping key fields into dense key ids, and ids back into output values.
 ///
-/// A single string key that the decoder dictionary-encoded costs nothing: its id is in the
-/// column. Ids from another worker's dictionary (a parallel run) are translated through a table
-/// filled on first sight. Other keys are interned into the window's own dictionary; several key
-/// fields are combined into one id through a dictionary of id tuples.
+/// The window has its own key space, so it can compact it to the keys it still holds
+/// (``compact(keeping:)``) and memory follows the live keys, not every key ever seen. A single
+/// string key that a decoder dictionary-encoded costs one table load per row: decoder ids are
+/// translated through a table per (dictionary, generation), filled on first sight. Other keys
+/// are interned into the window's own dictionary; several key fields are combined into one id
+/// through a dictionary of id tuples.
 final class WindowKeys {
     /// How a key field turns into a dense id.
     struct KeyField {
         let name: String
         let slot: Int
         let type: DataType
-        /// For string fields: the decoder's dictionary. For others: the window's own, over the 8 value bytes.
-        let dictionary: KeyDictionary
+        /// The window's own dictionary (strings: their bytes; other types: their 8 value bytes).
+        var dictionary: KeyDictionary
+        /// Whether the decoder dictionary-encodes this field (its ids are translated).
         let decoderEncoded: Bool
     }
 
-    let fields: [KeyField]
+    private(set) var fields: [KeyField]
     /// Maps tuples of key ids to one id when grouping by several fields.
-    private let compositeKeys: KeyDictionary?
+    private var compositeKeys: KeyDictionary?
     /// Id translation for batches decoded with another dictionary: foreign id → own id, -1 = not seen yet.
     private var translations: [ObjectIdentifier: Translation] = [:]
 
     final class Translation {
         var ids: UnsafeMutablePointer<Int32>
         var capacity: Int
+        /// The dictionary generation the table translates.
+        var generation = 0
+        func clear() { ids.update(repeating: -1, count: capacity) }
         init() {
             capacity = 1024
             ids = .allocate(capacity: capacity)
@@ -48,8 +54,8 @@ final class WindowKeys {
         for name in names {
             guard let slot = inputSchema.index(of: name) else { throw PlanError.unknownField(name, in: inputSchema, context: "window key") }
             let type = inputSchema.fields[slot].type
-            if let d = dictionaries[name], type == .string {
-                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: d, decoderEncoded: true))
+            if dictionaries[name] != nil, type == .string {
+                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: KeyDictionary(), decoderEncoded: true))
             } else {
                 fields.append(KeyField(name: name, slot: slot, type: type, dictionary: KeyDictionary(), decoderEncoded: false))
             }
@@ -71,9 +77,13 @@ final class WindowKeys {
         guard fields.count == 1, fields[0].decoderEncoded else { return BatchKeys() }
         let column = batch.columns[fields[0].slot]
         guard let ids = column.keyIDs, let foreign = column.dictionary else { return BatchKeys() }
-        if foreign === fields[0].dictionary { return BatchKeys(column: column) }
         let t = translations[ObjectIdentifier(foreign)] ?? Translation()
         translations[ObjectIdentifier(foreign)] = t
+        if t.generation != column.keyGeneration {
+            // The decoder reset its dictionary: its ids mean other keys now.
+            t.clear()
+            t.generation = column.keyGeneration
+        }
         // Size the table from this batch's ids (the foreign dictionary itself may be growing on its own thread).
         let valid = column.validity, sel = batch.selection
         var maxID: Int32 = -1
@@ -90,7 +100,7 @@ final class WindowKeys {
     func id(_ batch: Batch, _ r: Int, _ prepared: BatchKeys) -> Int32? {
         if let keyColumn = prepared.column {
             guard keyColumn.validity[r] != 0 else { return nil }
-            guard let translation = prepared.translation else { return keyColumn.keyIDs![r] }
+            let translation = prepared.translation.unsafelyUnwrapped
             let foreignID = Int(keyColumn.keyIDs![r])
             var k = translation.ids[foreignID]
             if k < 0 {
@@ -115,7 +125,6 @@ final class WindowKeys {
     private func componentID(_ k: KeyField, _ batch: Batch, _ r: Int) -> Int32? {
         let c = batch.columns[k.slot]
         if c.validity[r] == 0 { return nil }
-        if k.decoderEncoded, let ids = c.keyIDs, c.dictionary === k.dictionary { return ids[r] }
         switch k.type {
         case .string:
             let s = c.strings[r]
@@ -154,7 +163,48 @@ final class WindowKeys {
         }
     }
 
+    /// Number of ids in the key space (live or not).
+    var idCount: Int { compositeKeys?.count ?? fields[0].dictionary.count }
+
+    /// Bytes of the key dictionaries.
+    var byteSize: Int { fields.reduce(compositeKeys?.byteSize ?? 0) { $0 + $1.dictionary.byteSize } }
+
+    /// Rebuilds the key space with only `live` ids (each once), in that order: they become
+    /// 0, 1, 2, ... Returns the old → new mapping (`-1` for dropped ids), sized ``idCount``.
+    /// Translation tables start over.
+    func compact(keeping live: [Int32]) -> [Int32] {
+        var mapping = [Int32](repeating: -1, count: idCount)
+        let newFields = fields.map { f in
+            KeyField(name: f.name, slot: f.slot, type: f.type, dictionary: KeyDictionary(expectedKeys: max(16, live.count)), decoderEncoded: f.decoderEncoded)
+        }
+        if fields.count == 1 {
+            let old = fields[0].dictionary, new = newFields[0].dictionary
+            for id in live {
+                let b = old.keyBytes(id)
+                mapping[Int(id)] = new.intern(b.baseAddress!, b.count, readable: 0)
+            }
+        } else {
+            let composite = KeyDictionary(expectedKeys: max(16, live.count))
+            for id in live {
+                let tuple = compositeKeys!.keyBytes(id)
+                var newTuple = [Int32](repeating: 0, count: fields.count)
+                for i in fields.indices {
+                    let component = UnsafeRawPointer(tuple.baseAddress!).loadUnaligned(fromByteOffset: i * 4, as: Int32.self)
+                    let b = fields[i].dictionary.keyBytes(component)
+                    newTuple[i] = newFields[i].dictionary.intern(b.baseAddress!, b.count, readable: 0)
+                }
+                mapping[Int(id)] = newTuple.withUnsafeBytes {
+                    composite.intern($0.baseAddress!.assumingMemoryBound(to: UInt8.self), fields.count * 4, readable: fields.count * 4)
+                }
+            }
+            compositeKeys = composite
+        }
+        fields = newFields
+        translations.removeAll()
+        return mapping
+    }
+
     var explanation: String {
-        fields.map { $0.decoderEncoded ? "\($0.name) (dictionary ids)" : "\($0.name) (interned by the window)" }.joined(separator: ", ")
+        fields.map { $0.decoderEncoded ? "\($0.name) (decoder ids, translated)" : "\($0.name) (interned by the window)" }.joined(separator: ", ")
     }
 }

@@ -15,6 +15,9 @@ enum WindowOperatorFactory {
     static func make(_ spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,
                      outputSchema: Schema, outputCapacity: Int, deadLetters: DeadLetters) throws(PlanError) -> any WindowOperator {
         guard !spec.aggregates.isEmpty else { throw PlanError("window by \(spec.by.joined(separator: ", ")) has no aggregates") }
+        if spec.ttl != nil, case .count = spec.kind {} else if spec.ttl != nil {
+            throw PlanError("ttl applies to count windows: a \(spec.kind) window frees a key's state when its windows close")
+        }
         switch spec.kind {
         case .tumbling, .sliding:
             return try PaneWindowOperator(spec: spec, inputSchema: inputSchema, dictionaries: dictionaries, inputCapacity: inputCapacity,
