@@ -104,4 +104,31 @@ import Testing
         // Sample variance of 1, 2, 4, 8 = 9.583333...
         #expect(row.hasPrefix("a@0 cnt=4 var_x=9.58333333333333"))
     }
+
+    @Test func sketchAggregatesMergeAcrossPanes() throws {
+        let r = try WindowScript(.sliding(size: .milliseconds(30), every: .milliseconds(10)),
+                                 [Count(), Quantile("x", 0.5, as: "median"), DistinctCount("x", as: "distinct")])
+            .run("a@1:5 a@2:1 a@3:9 a@12:7 a@14:7 a@25:3")
+        // [0,30): 5 1 9 7 7 3 -> median 5, 5 distinct; [10,40): 7 7 3 -> median 7, 2 distinct.
+        #expect(r.rows.contains("a@0 cnt=6 median=5 distinct=5"))
+        #expect(r.rows.contains("a@10 cnt=3 median=7 distinct=2"))
+    }
+
+    @Test func distinctCountsStringsInSessions() throws {
+        let schema = Schema([Field("user", .string), Field("t", .int64), Field("page", .string)])
+        let spec = PipelineSpec(name: "s", schema: schema, steps: [
+            .window(WindowSpec(kind: .session(gap: .milliseconds(10)), by: ["user"], time: "t", aggregates: [Count(), DistinctCount("page")])),
+        ])
+        let rows: [[String: Value]] = [
+            ["user": "u", "t": 1, "page": "/a"], ["user": "u", "t": 3, "page": "/b"], ["user": "u", "t": 5, "page": "/a"],
+            ["user": "u", "t": 50, "page": "/c"],
+        ]
+        let (out, _, _) = try Pipeline(spec: spec).run(rows, batchSize: 2, resources: PlanResources())
+        #expect(out.map { $0["distinct_page"] } == [.int(2), .int(1)])
+        #expect(throws: PlanError.self) {
+            _ = try PlanCompiler.compile(PipelineSpec(name: "s", schema: schema, steps: [
+                .window(WindowSpec(kind: .session(gap: .milliseconds(10)), by: ["user"], time: "t", aggregates: [Quantile("page", 0.5)])),
+            ]), deadLetters: DeadLetters(sink: nil))
+        }
+    }
 }

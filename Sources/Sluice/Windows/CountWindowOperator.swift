@@ -57,7 +57,7 @@ final class CountWindowOperator: StatefulOperator {
         state = CountWindowState(size: n, bound: spec.maxOutOfOrderness.milliseconds, ttl: spec.ttl?.milliseconds)
         keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
         (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
-        let stats = try WindowStatistics.fields(spec, inputSchema)
+        let stats = try WindowStatistics.fields(spec, inputSchema, allowStrings: false)
         accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false)
         emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)

@@ -76,9 +76,9 @@ final class PaneWindowOperator: StatefulOperator {
         keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
         (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
         let stats = try WindowStatistics.fields(spec, inputSchema)
-        accumulators = WindowAccumulators(fields: stats.fields)
+        accumulators = WindowAccumulators(fields: stats.fields, stringFields: stats.strings)
         let panesPerWindow = state.sizeMs / state.paneMs
-        blocks = panesPerWindow > 2 ? SlidingWindowBlocks(panesPerWindow: panesPerWindow, fields: stats.fields) : nil
+        blocks = panesPerWindow > 2 ? SlidingWindowBlocks(panesPerWindow: panesPerWindow, fields: stats.fields, stringFields: stats.strings) : nil
         emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         cells = .allocate(capacity: inputCapacity)

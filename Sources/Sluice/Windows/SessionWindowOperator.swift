@@ -57,7 +57,7 @@ final class SessionWindowOperator: StatefulOperator {
         keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
         (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
         let stats = try WindowStatistics.fields(spec, inputSchema)
-        accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false)
+        accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false, stringFields: stats.strings)
         emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         cells = .allocate(capacity: inputCapacity)

@@ -26,9 +26,9 @@ final class SlidingWindowBlocks {
     private var stamp: Int64 = 0
     private let empty: WindowAccumulators
 
-    init(panesPerWindow: Int64, fields: [(name: String, slot: Int, needs: WindowAccumulators.Needs)]) {
+    init(panesPerWindow: Int64, fields: [(name: String, slot: Int, needs: WindowAccumulators.Needs)], stringFields: Set<String>) {
         self.panesPerWindow = panesPerWindow
-        aux = WindowAccumulators(fields: fields, keyCapacity: 1024, slotCapacity: Int(panesPerWindow) + 1, tracksTouchedKeys: false)
+        aux = WindowAccumulators(fields: fields, keyCapacity: 1024, slotCapacity: Int(panesPerWindow) + 1, tracksTouchedKeys: false, stringFields: stringFields)
         empty = WindowAccumulators(fields: fields, keyCapacity: 1, slotCapacity: 1, tracksTouchedKeys: false)
     }
 

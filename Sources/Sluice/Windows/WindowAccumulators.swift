@@ -15,6 +15,8 @@ final class WindowAccumulators {
         static let welford = Needs(rawValue: 8)
         static let first = Needs(rawValue: 16)
         static let last = Needs(rawValue: 32)
+        static let quantile = Needs(rawValue: 64)
+        static let distinct = Needs(rawValue: 128)
     }
 
     /// The statistics of one field over one or more cells (a window's panes, merged).
@@ -27,6 +29,12 @@ final class WindowAccumulators {
         var m2 = 0.0
         var firstTime = Int64.max, first = 0.0
         var lastTime = Int64.min, last = 0.0
+        /// Sketches: the first merged cell's own object (`sketchesShared`) until a second one is
+        /// merged into a copy, so a single-pane read never copies.
+        var quantile: QuantileSketch?
+        var distinct: DistinctCountSketch?
+        var quantileShared = false
+        var distinctShared = false
     }
 
     /// Statistics of one input field. `n` counts its non-null values.
@@ -44,11 +52,24 @@ final class WindowAccumulators {
         @exclusivity(unchecked) var first: UnsafeMutablePointer<Double>?
         @exclusivity(unchecked) var lastTime: UnsafeMutablePointer<Int64>?
         @exclusivity(unchecked) var last: UnsafeMutablePointer<Double>?
+        @exclusivity(unchecked) var quantiles: UnsafeMutablePointer<QuantileSketch?>?
+        @exclusivity(unchecked) var distincts: UnsafeMutablePointer<DistinctCountSketch?>?
+        /// A string field (only `count` and `distinct` read it): values are hashed from their bytes.
+        let isString: Bool
 
-        init(field: String, slot: Int, needs: Needs, cells: Int) {
+        init(field: String, slot: Int, needs: Needs, cells: Int, isString: Bool = false) {
             self.field = field
             self.slot = slot
             self.needs = needs
+            self.isString = isString
+            if needs.contains(.quantile) {
+                quantiles = .allocate(capacity: cells)
+                quantiles!.initialize(repeating: nil, count: cells)
+            }
+            if needs.contains(.distinct) {
+                distincts = .allocate(capacity: cells)
+                distincts!.initialize(repeating: nil, count: cells)
+            }
             n = .allocate(capacity: cells)
             if needs.contains(.sum) { sum = .allocate(capacity: cells) }
             if needs.contains(.min) { min = .allocate(capacity: cells) }
@@ -67,14 +88,21 @@ final class WindowAccumulators {
             }
         }
 
+        /// Cells the pointers were allocated for (sketch arrays hold references to release).
+        var cellCount = 0
+
         deinit {
+            quantiles?.deinitialize(count: cellCount)
+            quantiles?.deallocate()
+            distincts?.deinitialize(count: cellCount)
+            distincts?.deallocate()
             n.deallocate()
             sum?.deallocate(); min?.deallocate(); max?.deallocate(); mean?.deallocate(); m2?.deallocate()
             firstTime?.deallocate(); first?.deallocate(); lastTime?.deallocate(); last?.deallocate()
         }
 
         var bytesPerCell: Int {
-            8 + (sum != nil ? 8 : 0) + (min != nil ? 8 : 0) + (max != nil ? 8 : 0) + (mean != nil ? 16 : 0)
+            8 + (quantiles != nil ? 8 : 0) + (distincts != nil ? 8 : 0) + (sum != nil ? 8 : 0) + (min != nil ? 8 : 0) + (max != nil ? 8 : 0) + (mean != nil ? 16 : 0)
                 + (first != nil ? 16 : 0) + (last != nil ? 16 : 0)
         }
 
@@ -89,6 +117,8 @@ final class WindowAccumulators {
             lastTime?[cell] = .min
             first?[cell] = 0
             last?[cell] = 0
+            quantiles?[cell] = nil
+            distincts?[cell] = nil
         }
 
         /// Folds one value into cell `c` (count windows, which release records one at a time).
@@ -105,6 +135,24 @@ final class WindowAccumulators {
             }
             if let firstTime, let first, time < firstTime[c] { firstTime[c] = time; first[c] = v }
             if let lastTime, let last, time >= lastTime[c] { lastTime[c] = time; last[c] = v }
+            if let quantiles { sketch(quantiles, c).insert(v) }
+            if let distincts { distinctSketch(distincts, c).insert(hash: DistinctCountSketch.hash(v)) }
+        }
+
+        @inline(__always)
+        func sketch(_ p: UnsafeMutablePointer<QuantileSketch?>, _ c: Int) -> QuantileSketch {
+            if let s = p[c] { return s }
+            let s = QuantileSketch()
+            p[c] = s
+            return s
+        }
+
+        @inline(__always)
+        func distinctSketch(_ p: UnsafeMutablePointer<DistinctCountSketch?>, _ c: Int) -> DistinctCountSketch {
+            if let s = p[c] { return s }
+            let s = DistinctCountSketch()
+            p[c] = s
+            return s
         }
 
         /// Overwrites cell `c` with merged statistics.
@@ -120,6 +168,8 @@ final class WindowAccumulators {
             first?[c] = m.first
             lastTime?[c] = m.lastTime
             last?[c] = m.last
+            quantiles?[c] = m.quantile
+            distincts?[c] = m.distinct
         }
 
         /// Folds cell `c` into `m`. Welford states combine with Chan et al.'s formula; first/last
@@ -152,6 +202,24 @@ final class WindowAccumulators {
                 m.lastTime = lastTime[c]
                 m.last = last[c]
             }
+            if let q = quantiles?[c] {
+                if let mine = m.quantile {
+                    if m.quantileShared { m.quantile = mine.copy(); m.quantileShared = false }
+                    m.quantile!.merge(q)
+                } else {
+                    m.quantile = q
+                    m.quantileShared = true
+                }
+            }
+            if let d = distincts?[c] {
+                if let mine = m.distinct {
+                    if m.distinctShared { m.distinct = mine.copy(); m.distinctShared = false }
+                    m.distinct!.merge(d)
+                } else {
+                    m.distinct = d
+                    m.distinctShared = true
+                }
+            }
         }
     }
 
@@ -164,14 +232,16 @@ final class WindowAccumulators {
     @exclusivity(unchecked) var touched: [[Int32]]
     let tracksTouchedKeys: Bool
 
-    init(fields: [(name: String, slot: Int, needs: Needs)], keyCapacity: Int = 1024, slotCapacity: Int = 4, tracksTouchedKeys: Bool = true) {
+    init(fields: [(name: String, slot: Int, needs: Needs)], keyCapacity: Int = 1024, slotCapacity: Int = 4, tracksTouchedKeys: Bool = true,
+         stringFields: Set<String> = []) {
         self.keyCapacity = keyCapacity
         self.slotCapacity = slotCapacity
         self.tracksTouchedKeys = tracksTouchedKeys
         let cells = keyCapacity * slotCapacity
         rows = .allocate(capacity: cells)
         rows.initialize(repeating: 0, count: cells)
-        self.fields = fields.map { FieldStats(field: $0.name, slot: $0.slot, needs: $0.needs, cells: cells) }
+        self.fields = fields.map { FieldStats(field: $0.name, slot: $0.slot, needs: $0.needs, cells: cells, isString: stringFields.contains($0.name)) }
+        for f in self.fields { f.cellCount = cells }
         touched = tracksTouchedKeys ? Array(repeating: [], count: slotCapacity) : []
         for f in self.fields { for c in 0..<cells { f.reset(c) } }
     }
@@ -197,6 +267,7 @@ final class WindowAccumulators {
             for s in 0..<oldSlots {
                 (p + s * newKeys).update(from: old + s * oldKeys, count: oldKeys)
             }
+            old.deinitialize(count: oldKeys * oldSlots)
             old.deallocate()
             return p
         }
@@ -212,6 +283,9 @@ final class WindowAccumulators {
             if let p = f.first { f.first = relayout(p, fill: 0) }
             if let p = f.lastTime { f.lastTime = relayout(p, fill: .min) }
             if let p = f.last { f.last = relayout(p, fill: 0) }
+            if let p = f.quantiles { f.quantiles = relayout(p, fill: nil) }
+            if let p = f.distincts { f.distincts = relayout(p, fill: nil) }
+            f.cellCount = cells
         }
         keyCapacity = newKeys
         slotCapacity = newSlots
@@ -233,6 +307,7 @@ final class WindowAccumulators {
                     p[s * newKeys + Int(mapping[Int(key)])] = old[s * oldKeys + Int(key)]
                 }
             }
+            old.deinitialize(count: oldKeys * slotCapacity)
             old.deallocate()
             return p
         }
@@ -248,6 +323,9 @@ final class WindowAccumulators {
             if let p = f.first { f.first = moved(p, fill: 0) }
             if let p = f.lastTime { f.lastTime = moved(p, fill: .min) }
             if let p = f.last { f.last = moved(p, fill: 0) }
+            if let p = f.quantiles { f.quantiles = moved(p, fill: nil) }
+            if let p = f.distincts { f.distincts = moved(p, fill: nil) }
+            f.cellCount = cells
         }
         for s in 0..<slotCapacity { touched[s] = touched[s].map { mapping[Int($0)] } }
         keyCapacity = newKeys
@@ -312,7 +390,7 @@ final class WindowAccumulators {
     func accumulate(_ f: FieldStats, values: UnsafePointer<Double>, validity: UnsafePointer<UInt8>,
                     selection: UnsafePointer<Int32>, cells: UnsafePointer<Int>, times: UnsafePointer<Int64>, count: Int) {
         let n = f.n
-        if let sum = f.sum, let mn = f.min, let mx = f.max, f.mean == nil, f.first == nil, f.last == nil {
+        if let sum = f.sum, let mn = f.min, let mx = f.max, f.mean == nil, f.first == nil, f.last == nil, f.quantiles == nil, f.distincts == nil {
             // The common case (sum/mean + min + max), fused into one loop.
             for j in 0..<count {
                 let r = Int(selection[j])
@@ -346,6 +424,22 @@ final class WindowAccumulators {
                 lt[c] = times[j]
                 lv[c] = v
             }
+            if let qs = f.quantiles { f.sketch(qs, c).insert(v) }
+            if let ds = f.distincts { f.distinctSketch(ds, c).insert(hash: DistinctCountSketch.hash(v)) }
+        }
+    }
+
+    /// A string field's distinct counts: values hashed from their bytes.
+    func accumulateStrings(_ f: FieldStats, _ batch: Batch, selection: UnsafePointer<Int32>, cells: UnsafePointer<Int>, count: Int) {
+        let column = batch.columns[f.slot]
+        guard let ds = f.distincts else { return }
+        for j in 0..<count {
+            let r = Int(selection[j])
+            guard column.validity[r] != 0 else { continue }
+            let c = cells[j]
+            f.n[c] &+= 1
+            let s = column.strings[r]
+            f.distinctSketch(ds, c).insert(hash: DistinctCountSketch.hash(bytes: batch.arena.base + Int(s.offset), count: Int(s.length)))
         }
     }
 
@@ -358,6 +452,10 @@ final class WindowAccumulators {
         countRows(cells: cells, keys: keys, slots: slots, count: kept)
         for f in fields {
             let c = batch.columns[f.slot]
+            if f.isString {
+                accumulateStrings(f, batch, selection: sel, cells: cells, count: kept)
+                continue
+            }
             let values: UnsafePointer<Double>
             if c.type == .float64 {
                 values = UnsafePointer(c.float64)

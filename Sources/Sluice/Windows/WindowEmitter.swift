@@ -21,7 +21,7 @@ final class WindowEmitter {
     private let endSlot: Int?
     private let timingSlot: Int?
     /// For each aggregate: its function, output slot, and the statistics block it reads.
-    private let targets: [(function: AggregateFunction, slot: Int, stats: Int?)]
+    private let targets: [(function: AggregateFunction, slot: Int, stats: Int?, q: Double)]
     private let accumulators: WindowAccumulators
     /// Scratch: one merged statistics value per statistics block.
     private var merged: [WindowAccumulators.Merged]
@@ -36,7 +36,7 @@ final class WindowEmitter {
         startSlot = outputSchema.index(of: "window_start")!
         endSlot = outputSchema.index(of: "window_end")
         timingSlot = spec.emitsTiming ? outputSchema.index(of: "timing") : nil
-        targets = spec.aggregates.map { a in (a.function, outputSchema.index(of: a.name)!, a.field.flatMap { statIndex[$0] }) }
+        targets = spec.aggregates.map { a in (a.function, outputSchema.index(of: a.name)!, a.field.flatMap { statIndex[$0] }, a.q ?? 0.5) }
         merged = Array(repeating: .init(), count: accumulators.fields.count)
     }
 
@@ -105,10 +105,17 @@ final class WindowEmitter {
                 continue
             }
             let m = merged[t.stats!]
+            if t.function == .distinct {
+                col.int64[row] = Int64((m.distinct?.estimate ?? 0).rounded())
+                col.validity[row] = 1
+                continue
+            }
             var value = 0.0
             var valid = m.n > 0
             switch t.function {
-            case .count, .quantile, .distinct: valid = false
+            case .count, .distinct: valid = false
+            case .quantile:
+                if let q = m.quantile?.quantile(t.q) { value = q } else { valid = false }
             case .sum: value = m.sum
             case .min: value = m.min
             case .max: value = m.max

@@ -11,13 +11,24 @@ enum WindowStatistics {
     }
 
     /// One statistics block per distinct aggregated field, with just the statistics its aggregates need.
-    static func fields(_ spec: WindowSpec, _ inputSchema: Schema) throws(PlanError) -> (fields: [(name: String, slot: Int, needs: WindowAccumulators.Needs)], index: [String: Int]) {
+    static func fields(_ spec: WindowSpec, _ inputSchema: Schema, allowStrings: Bool = true) throws(PlanError)
+        -> (fields: [(name: String, slot: Int, needs: WindowAccumulators.Needs)], index: [String: Int], strings: Set<String>) {
         var fields: [(name: String, slot: Int, needs: WindowAccumulators.Needs)] = []
         var index: [String: Int] = [:]
+        var strings = Set<String>()
         for a in spec.aggregates {
             guard let field = a.field else { continue }
             guard let slot = inputSchema.index(of: field) else { throw PlanError.unknownField(field, in: inputSchema, context: "aggregate \(a.function.rawValue)") }
-            guard inputSchema.fields[slot].type.isNumeric else { throw PlanError("cannot take \(a.function.rawValue) of '\(field)': it is \(inputSchema.fields[slot].type), not a number") }
+            let type = inputSchema.fields[slot].type
+            if a.function == .distinct, type == .string, allowStrings {
+                strings.insert(field)
+            } else if !type.isNumeric {
+                throw PlanError("cannot take \(a.function.rawValue) of '\(field)': it is \(type), not a number"
+                                + (a.function == .distinct ? " (count windows count distinct numbers only)" : ""))
+            }
+            if a.function == .quantile, !(0...1).contains(a.q ?? -1) {
+                throw PlanError("quantile(\(field)): q must be within 0...1, got \(a.q.map { String($0) } ?? "none")")
+            }
             let needs: WindowAccumulators.Needs
             switch a.function {
             case .count: needs = []
@@ -27,7 +38,11 @@ enum WindowStatistics {
             case .variance, .stddev: needs = .welford
             case .first: needs = .first
             case .last: needs = .last
-            case .quantile, .distinct: throw PlanError("\(a.function.rawValue)(\(field)) is not available yet")
+            case .quantile: needs = .quantile
+            case .distinct: needs = .distinct
+            }
+            if strings.contains(field), needs != .distinct, needs != [] {
+                throw PlanError("cannot take \(a.function.rawValue) of '\(field)': it is a string; only distinct counts apply")
             }
             if let i = index[field] {
                 fields[i].needs.formUnion(needs)
@@ -36,7 +51,7 @@ enum WindowStatistics {
                 fields.append((field, slot, needs))
             }
         }
-        return (fields, index)
+        return (fields, index, strings)
     }
 
     static func explanation(_ spec: WindowSpec) -> String {
