@@ -297,7 +297,14 @@ final class ParallelRun: @unchecked Sendable {
                 case .shard(let unit):
                     let view = unit.views[i]
                     shardRows[i] += view.selectedCount
-                    if var terminal = plan.stages[0].terminal {
+                    let stage = plan.stages[0]
+                    if stage.routingSlots != nil {
+                        // Keyed operators of stage 1 see every row of their keys here.
+                        for op in stage.operators[stage.shardStart...] where view.selectedCount > 0 {
+                            try op.process(view, runner.deadLetters)
+                        }
+                    }
+                    if let terminal = stage.terminal {
                         if view.selectedCount > 0 || unit.maxEventTime != .min {
                             terminal.batchMaxTimeHint = unit.maxEventTime == .min ? nil : unit.maxEventTime
                             terminal.rowWatermarkHint = UnsafePointer(unit.rowWatermarks)
@@ -350,11 +357,12 @@ final class ParallelRun: @unchecked Sendable {
         }
         batch.stampKeyGenerations()
         batch.selectAll()
-        for op in plan.stages[0].operators {
+        let stage = plan.stages[0]
+        for op in stage.operators[..<stage.shardStart] {
             if batch.selectedCount == 0 { break }
             try op.process(batch, runner.deadLetters)
         }
-        if plan.stages[0].terminal == nil {
+        if stage.routingSlots == nil {
             // No keyed state: one consumer writes the batches in input order.
             for (s, view) in unit.views.enumerated() {
                 view.syncView(with: batch)

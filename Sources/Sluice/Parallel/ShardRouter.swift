@@ -14,7 +14,7 @@ final class ShardRouter {
     private weak var cachedDictionary: KeyDictionary?
 
     init(plan: PhysicalPlan, options: ParallelOptions) {
-        keySlots = plan.stages[0].terminal?.keySlots ?? []
+        keySlots = plan.stages[0].routingSlots ?? []
         timeSlot = plan.stages[0].terminal?.eventTimeSlot
         self.options = options
     }

@@ -36,9 +36,17 @@ extension PhysicalPlan {
         if let p = parallel, !(p.shards == 1 && p.prefetch == 0) {
             lines.append("runtime: \(p.shards) worker thread\(p.shards == 1 ? "" : "s"), each decoding blocks and owning one shard; prefetch \(p.prefetch) blocks; \(p.pooledUnits) work units (block + batch) bound memory")
             lines.append("  reader -> block queue -> workers: decode + stage 1 -> route")
-            if let keyed = stages[0].terminal {
-                let keys = keyed.keySlots.map { stages[0].layout.fields[$0].name }.joined(separator: ", ")
-                lines.append("  route: hash(\(keys)) mod \(p.keyGroups) key groups -> shards in input order, each told the batch's max event time")
+            let stage = stages[0]
+            if let routing = stage.routingSlots {
+                if stage.shardStart < stage.operators.count {
+                    lines.append("  workers run operators 1...\(stage.shardStart) of stage 1; shards run \(stage.shardStart + 1)...\(stage.operators.count) (keyed state) after routing")
+                }
+                let keys = routing.map { stage.layout.fields[$0].name }.joined(separator: ", ")
+                if routing.isEmpty {
+                    lines.append("  route: every row to shard 0 (the keyed steps share no key field, so one shard must see all rows)")
+                } else {
+                    lines.append("  route: hash(\(keys)) mod \(p.keyGroups) key groups -> shards in input order, each told the batch's max event time")
+                }
                 for shard in 0..<p.shards {
                     let groups = (0..<p.keyGroups).filter { p.shard(ofGroup: $0) == shard }
                     lines.append("    shard \(shard): key groups \(groups.first!)...\(groups.last!)")

@@ -12,11 +12,29 @@ public final class PhysicalPlan {
         /// Fused operator groups, for `explain`: which logical steps were fused into this stage.
         public let fusedSteps: [String]
 
+        /// In a parallel run, operators from this index on run on the shards, after routing: the
+        /// first keyed operator (dedupe, features) and everything after it. Before it, workers.
+        public let shardStart: Int
+        /// The slots rows are routed to shards by, in a parallel run: the key fields every keyed
+        /// operator of the stage (and its window) has in common, so each sees all rows of its keys.
+        /// `[]`: they share none, so one shard takes every row. Nil: the stage keeps no keyed state.
+        public let routingSlots: [Int]?
+
         init(layout: Schema, operators: [any BatchOperator], terminal: (any StatefulOperator)?, fusedSteps: [String]) {
             self.layout = layout
             self.operators = operators
             self.terminal = terminal
             self.fusedSteps = fusedSteps
+            let keyed = operators.enumerated().compactMap { $0.element is any KeyedBatchOperator ? $0.offset : nil }
+            shardStart = keyed.first ?? operators.count
+            var keySets: [[Int]] = keyed.map { (operators[$0] as! any KeyedBatchOperator).keySlots }
+            if let terminal { keySets.append(terminal.keySlots) }
+            if keySets.isEmpty {
+                routingSlots = nil
+            } else {
+                let common = keySets.dropFirst().reduce(Set(keySets[0])) { $0.intersection($1) }
+                routingSlots = (terminal?.keySlots ?? keySets[0]).filter { common.contains($0) }
+            }
         }
     }
 
@@ -47,7 +65,11 @@ public final class PhysicalPlan {
     }
 
     /// Bytes of operator state currently held.
-    public var stateBytes: Int { stages.reduce(0) { $0 + ($1.terminal?.stateBytes ?? 0) } }
+    public var stateBytes: Int {
+        stages.reduce(0) { total, stage in
+            total + (stage.terminal?.stateBytes ?? 0) + stage.operators.reduce(0) { $0 + (($1 as? FeatureOperator)?.stateBytes ?? 0) }
+        }
+    }
 }
 
 extension PhysicalPlan {

@@ -1,7 +1,7 @@
 // The readable spec form of steps and rules: each is a one-key object.
 
 extension Step: Codable {
-    private static let keys = ["clean", "normalize", "derive", "select", "window", "enrich", "retain"]
+    private static let keys = ["clean", "normalize", "derive", "select", "window", "enrich", "retain", "features"]
 
     private struct DeriveBody: Codable { var name: String; var expr: Expr }
 
@@ -17,6 +17,7 @@ extension Step: Codable {
         case "select": self = .select(try c.decode([String].self, forKey: k))
         case "enrich": self = .enrich(try c.decode(EnrichSpec.self, forKey: k))
         case "retain": self = .retain(try c.decode(RetainSpec.self, forKey: k))
+        case "features": self = .features(try c.decode(FeatureSpec.self, forKey: k))
         default: self = .window(try c.decode(WindowSpec.self, forKey: k))
         }
     }
@@ -31,6 +32,7 @@ extension Step: Codable {
         case .window(let spec): try c.encode(spec, forKey: AnyCodingKey("window"))
         case .enrich(let spec): try c.encode(spec, forKey: AnyCodingKey("enrich"))
         case .retain(let spec): try c.encode(spec, forKey: AnyCodingKey("retain"))
+        case .features(let spec): try c.encode(spec, forKey: AnyCodingKey("features"))
         }
     }
 }

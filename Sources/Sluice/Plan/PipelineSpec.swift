@@ -57,6 +57,9 @@ public enum Step: Sendable, Hashable {
     case enrich(EnrichSpec)
     /// Passes records through unchanged and keeps the most recent ones in a replay directory (``ReplayBuffer``).
     case retain(RetainSpec)
+    /// Adds streaming features per key (lags, rolling statistics, EWMA, running normalization)
+    /// and stateless ones (time parts, hashing, one-hot).
+    case features(FeatureSpec)
 }
 
 public enum CleanRule: Sendable, Hashable {

@@ -53,6 +53,9 @@ public enum PlanCompiler {
             case .enrich(let e):
                 try builder.addEnrich(e, resources: resources, deadLetters: deadLetters, where: where_)
                 fused.append("enrich(\(e.fields.map(\.name).joined(separator: ", ")))")
+            case .features(let f):
+                try builder.addFeatures(f, dictionaries: stageIndex == 1 ? dictionaries : [:], deadLetters: deadLetters, where: where_)
+                fused.append("features(\(f.features.flatMap(\.outputs).map(\.name).joined(separator: ", ")))")
             case .window(let w):
                 // The next stage's layout must be known now: the window writes its output batches in it.
                 let outFields = try WindowEmitter.outputFields(w, inputSchema: builder.scope)
@@ -93,6 +96,7 @@ public enum PlanCompiler {
         case .select, .window: return []
         case .enrich(let e): return e.fields.map(\.name)
         case .retain: return []
+        case .features(let f): return f.features.flatMap(\.outputs).map(\.name)
         }
     }
 }
@@ -107,6 +111,7 @@ extension Step {
         case .window: return "window"
         case .enrich: return "enrich"
         case .retain: return "retain"
+        case .features: return "features"
         }
     }
 }
@@ -172,6 +177,7 @@ struct StageBuilder {
         case .window: break
         case .enrich(let e): try addEnrich(e, resources: nil, deadLetters: deadLetters, where: context)
         case .retain(let r): try addRetain(r, where: context)
+        case .features(let f): try addFeatures(f, dictionaries: [:], deadLetters: deadLetters, where: context)
         }
     }
 
@@ -264,6 +270,74 @@ struct StageBuilder {
             throw PlanError("derive \(name): constant \(type?.description ?? "null") values are not supported yet; derive from a field (\(context))")
         }
         // An int64 column reference keeps its type only via coerce; arithmetic is float64.
+    }
+
+    /// Streaming features: resolves inputs, adds the output columns, builds one kernel per feature.
+    mutating func addFeatures(_ spec: FeatureSpec, dictionaries: [String: KeyDictionary], deadLetters: DeadLetters, where context: String) throws(PlanError) {
+        guard !spec.features.isEmpty else { throw PlanError("features needs at least one feature (\(context))") }
+        let keyed = spec.features.filter(\.isKeyed)
+        if !keyed.isEmpty && spec.by.isEmpty {
+            throw PlanError("features \(keyed.map { "'\($0.field)'" }.joined(separator: ", ")) keep state per key: give 'by' (\(context))")
+        }
+        if let ttl = spec.ttl {
+            guard ttl.milliseconds > 0 else { throw PlanError("features ttl must be positive, got \(ttl) (\(context))") }
+            guard spec.time != nil else { throw PlanError("features ttl needs 'time' (the event-time field) (\(context))") }
+        }
+        var timeSlot: Int?
+        if let time = spec.time {
+            let slot = try slotOf(time, context: "features time in \(context)")
+            guard layout.fields[slot].type.isNumeric else { throw PlanError("features time '\(time)' must be int64 milliseconds (\(context))") }
+            timeSlot = slot
+        }
+        let keys = spec.by.isEmpty ? nil : try WindowKeys(spec.by, inputSchema: scope, dictionaries: dictionaries)
+        var kernels: [any FeatureKernel] = []
+        for feature in spec.features {
+            let input = try slotOf(feature.field, context: "feature on '\(feature.field)' in \(context)")
+            let type = layout.fields[input].type
+            func numeric() throws(PlanError) {
+                guard type.isNumeric else { throw PlanError("feature on '\(feature.field)' needs a number, it is \(type) (\(context))") }
+            }
+            switch feature {
+            case .lag(_, let lags):
+                try numeric()
+                guard !lags.isEmpty, lags.allSatisfy({ (1...10_000).contains($0) }) else { throw PlanError("lags must be within 1...10000 (\(context))") }
+                let outs = feature.outputs.map { targetSlot($0.name, $0.type) }
+                kernels.append(LagKernel(input: input, lags: lags, outputs: outs))
+            case .rolling(_, let last, let span, _):
+                try numeric()
+                if let last, !(1...100_000).contains(last) { throw PlanError("rolling last must be within 1...100000 (\(context))") }
+                if let span {
+                    guard span.milliseconds > 0 else { throw PlanError("rolling span must be positive (\(context))") }
+                    guard timeSlot != nil else { throw PlanError("rolling over a time span needs 'time' (\(context))") }
+                }
+                guard (last == nil) != (span == nil) else { throw PlanError("rolling needs exactly one of last or span (\(context))") }
+                let outs = feature.outputs.map { targetSlot($0.name, $0.type) }
+                kernels.append(RollingKernel(input: input, last: last, span: span?.milliseconds, meanOutput: outs[0], stdOutput: outs[1]))
+            case .ewma(_, let alpha, _):
+                try numeric()
+                guard alpha > 0 && alpha <= 1 else { throw PlanError("ewma alpha must be within (0, 1], got \(alpha) (\(context))") }
+                kernels.append(EWMAKernel(input: input, output: targetSlot(feature.outputs[0].name, .float64), alpha: alpha))
+            case .runningZScore(_, let warmUp, _), .runningMinMax(_, let warmUp, _):
+                try numeric()
+                guard warmUp >= 0 else { throw PlanError("warm_up must not be negative (\(context))") }
+                let kind: RunningNormalizationKernel.Kind = if case .runningZScore = feature { .zScore } else { .minMax }
+                kernels.append(RunningNormalizationKernel(kind: kind, input: input, output: targetSlot(feature.outputs[0].name, .float64), warmUp: warmUp))
+            case .timeParts(_, let parts):
+                try numeric()
+                guard !parts.isEmpty else { throw PlanError("time_parts needs at least one part (\(context))") }
+                let outs = feature.outputs.map { targetSlot($0.name, $0.type) }
+                kernels.append(TimePartsKernel(input: input, parts: Array(zip(parts, outs))))
+            case .hashBucket(_, let buckets, _):
+                guard buckets > 0 else { throw PlanError("hash buckets must be positive (\(context))") }
+                kernels.append(HashBucketKernel(input: input, output: targetSlot(feature.outputs[0].name, .int64), buckets: buckets))
+            case .oneHot(_, let values):
+                guard type == .string else { throw PlanError("one_hot needs a string field, '\(feature.field)' is \(type) (\(context))") }
+                guard !values.isEmpty, Set(values).count == values.count else { throw PlanError("one_hot needs distinct values (\(context))") }
+                let outs = feature.outputs.map { targetSlot($0.name, $0.type) }
+                kernels.append(OneHotKernel(input: input, values: values, outputs: outs))
+            }
+        }
+        operators.append(FeatureOperator(spec: spec, keys: keys, timeSlot: timeSlot, kernels: kernels, deadLetters: deadLetters))
     }
 
     /// A pass-through operator that keeps the visible fields' rows in a replay directory.

@@ -66,17 +66,17 @@ final class WindowKeys {
 
     var slots: [Int] { fields.map(\.slot) }
 
-    /// What one batch's key column offers: decoder ids (maybe foreign, with their translation).
+    /// What one batch's key columns offer: decoder ids and their translation tables, per field.
     struct BatchKeys {
         var column: Column?
         var translation: Translation?
+        /// Several key fields: per field, the translation of its decoder ids (nil: intern the value).
+        var components: [Translation?] = []
     }
 
-    /// Looks at a batch once: is the single key column dictionary-encoded, and by whom?
-    func prepare(_ batch: Batch) -> BatchKeys {
-        guard fields.count == 1, fields[0].decoderEncoded else { return BatchKeys() }
-        let column = batch.columns[fields[0].slot]
-        guard let ids = column.keyIDs, let foreign = column.dictionary else { return BatchKeys() }
+    /// The translation table for a column's decoder ids, or nil if the column carries none.
+    private func translation(for column: Column, in batch: Batch) -> Translation? {
+        guard let ids = column.keyIDs, let foreign = column.dictionary else { return nil }
         let t = translations[ObjectIdentifier(foreign)] ?? Translation()
         translations[ObjectIdentifier(foreign)] = t
         if t.generation != column.keyGeneration {
@@ -92,7 +92,18 @@ final class WindowKeys {
             if valid[r] != 0 && ids[r] > maxID { maxID = ids[r] }
         }
         t.ensure(Int(maxID) + 1)
-        return BatchKeys(column: column, translation: t)
+        return t
+    }
+
+    /// Looks at a batch once: which key columns are dictionary-encoded, and by which dictionary?
+    func prepare(_ batch: Batch) -> BatchKeys {
+        if fields.count == 1 {
+            guard fields[0].decoderEncoded else { return BatchKeys() }
+            let column = batch.columns[fields[0].slot]
+            guard let t = translation(for: column, in: batch) else { return BatchKeys() }
+            return BatchKeys(column: column, translation: t)
+        }
+        return BatchKeys(components: fields.map { f in f.decoderEncoded ? translation(for: batch.columns[f.slot], in: batch) : nil })
     }
 
     /// The key id of row `r`, or nil if a key field is null.
@@ -100,25 +111,36 @@ final class WindowKeys {
     func id(_ batch: Batch, _ r: Int, _ prepared: BatchKeys) -> Int32? {
         if let keyColumn = prepared.column {
             guard keyColumn.validity[r] != 0 else { return nil }
-            let translation = prepared.translation.unsafelyUnwrapped
-            let foreignID = Int(keyColumn.keyIDs![r])
-            var k = translation.ids[foreignID]
-            if k < 0 {
-                let s = keyColumn.strings[r]
-                k = fields[0].dictionary.intern(batch.arena.base + Int(s.offset), Int(s.length), readable: 0)
-                translation.ids[foreignID] = k
-            }
-            return k
+            return translate(keyColumn, r, prepared.translation.unsafelyUnwrapped, into: fields[0].dictionary, batch)
         }
         if fields.count == 1 { return componentID(fields[0], batch, r) }
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: fields.count) { ids -> Int32? in
             for (i, k) in fields.enumerated() {
-                guard let id = componentID(k, batch, r) else { return nil }
-                ids[i] = id
+                let c = batch.columns[k.slot]
+                if let t = prepared.components[i] {
+                    guard c.validity[r] != 0 else { return nil }
+                    ids[i] = translate(c, r, t, into: k.dictionary, batch)
+                } else {
+                    guard let id = componentID(k, batch, r) else { return nil }
+                    ids[i] = id
+                }
             }
             let raw = UnsafeRawPointer(ids.baseAddress!).assumingMemoryBound(to: UInt8.self)
             return compositeKeys!.intern(raw, fields.count * 4, readable: fields.count * 4)
         }
+    }
+
+    /// A decoder id → own id, interning the value's bytes (from the batch) on first sight.
+    @inline(__always)
+    private func translate(_ column: Column, _ r: Int, _ translation: Translation, into own: KeyDictionary, _ batch: Batch) -> Int32 {
+        let foreignID = Int(column.keyIDs.unsafelyUnwrapped[r])
+        var k = translation.ids[foreignID]
+        if k < 0 {
+            let s = column.strings[r]
+            k = own.intern(batch.arena.base + Int(s.offset), Int(s.length), readable: 0)
+            translation.ids[foreignID] = k
+        }
+        return k
     }
 
     @inline(__always)
