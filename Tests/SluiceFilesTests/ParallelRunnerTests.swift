@@ -67,6 +67,31 @@ import Testing
         sink.rows.map { row in sink.schema.names.map { "\(row[$0]!)" }.joined(separator: ",") }
     }
 
+    /// Keyed stage-1 operators (dedupe, per-key features) run on the shards after routing, so they
+    /// see every row of their keys: the same results as one thread. Dedupe on (k, t) and a window by
+    /// k route by k; dedupe on x alone shares no key with the window, so one shard takes every row.
+    @Test(arguments: [["k", "t"], ["x"]])
+    func keyedStageOneOperatorsEqualSingleThreaded(dedupeOn: [String]) throws {
+        var text = makeInput(12_000, seed: 99, keys: 23)
+        text += text.split(separator: "\n").dropFirst().prefix(3000).joined(separator: "\n") + "\n"  // exact duplicates, far apart
+        let path = try temp(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let spec = PipelineSpec(name: "keyed", schema: schema, steps: [
+            .clean([.require(["x"]), .dedupe(on: dedupeOn, capacity: 100_000)]),
+            .features(FeatureSpec(by: ["k"], features: [Lag("x", 1), EWMA("x", alpha: 0.2)])),
+            .window(WindowSpec(kind: .tumbling(.milliseconds(50)), by: ["k"], time: "t",
+                               aggregates: [Count(), Sum("x_lag1"), Sum("x_ewma")])),
+        ])
+        let (single, singleLetters, _) = try runSingle(spec, path, batchSize: 256)
+        let (parallel, parallelLetters, _) = try runParallel(spec, path, shards: 2, batchSize: 256)
+        #expect(singleLetters.count(of: .duplicate) > 0)
+        #expect(parallelLetters.count(of: .duplicate) == singleLetters.count(of: .duplicate))
+        #expect(parallel.sorted() == single.sorted())
+        let plan = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil))
+        #expect(plan.stages[0].shardStart == 1)
+        #expect(plan.stages[0].routingSlots == (dedupeOn == ["x"] ? [] : [0]))
+    }
+
     @Test(arguments: [(2, 64), (3, 100), (4, 333), (2, 4096)])
     func shardedEqualsSingleThreaded(shards: Int, batchSize: Int) throws {
         let path = try temp(makeInput(20_000, seed: UInt64(shards * 1000 + batchSize), keys: 37))
