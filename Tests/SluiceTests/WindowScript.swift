@@ -75,8 +75,8 @@ struct WindowScript {
             if records.isEmpty && result.batches.count == batches.count {
                 try window.finish(captured.letters, emit: collect)
             } else {
+                plan.replaceFullDictionaries()
                 let batch = plan.makeInputBatch()
-                plan.resetFullDictionaries()
                 for (key, time, value) in records {
                     record += 1
                     let r = batch.count
@@ -86,7 +86,6 @@ struct WindowScript {
                     batch.recordNumbers[r] = record
                     batch.count += 1
                 }
-                batch.stampKeyGenerations()
                 batch.selectAll()
                 try window.process(batch, captured.letters, emit: collect)
             }

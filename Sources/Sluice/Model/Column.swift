@@ -21,8 +21,6 @@ public final class Column: @unchecked Sendable {
     public let keyIDs: UnsafeMutablePointer<Int32>?
     /// The dictionary `keyIDs` refer to. In a parallel run each worker decodes with its own, so it is set per fill.
     public internal(set) var dictionary: KeyDictionary?
-    /// The generation of `dictionary` the ids were interned in (see ``KeyDictionary/reset()``).
-    public internal(set) var keyGeneration = 0
 
     public init(_ field: Field, capacity: Int, dictionary: KeyDictionary? = nil) {
         self.field = field

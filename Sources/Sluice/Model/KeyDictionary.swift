@@ -7,11 +7,13 @@
 /// Seeded `String` hashing and UTF-8 validation per row cost about 1.7× the
 /// whole pipeline, which is why this is not a `Dictionary<String, Int32>`.
 ///
-/// Ids are stable within one *generation*; bytes are kept so operators can
-/// write the key back out. A decoder's dictionary is ``reset()`` between
-/// batches once it holds ``maxKeys`` keys, so key cardinality cannot grow it
-/// without bound; consumers translate ids per (dictionary, generation) into
-/// their own key space, which they compact to the keys they still hold.
+/// Ids are stable for the lifetime of the dictionary; bytes are kept so
+/// operators can write the key back out. Once a decoder's dictionary holds
+/// ``maxKeys`` keys the runtime gives the decoder a fresh one between batches
+/// (``PhysicalPlan/replaceFullDictionaries()``), so key cardinality cannot
+/// grow it without bound; a window that used the old one as its key space
+/// keeps it and translates the new one's ids, and compacts its key space to
+/// the keys it still holds.
 public final class KeyDictionary: @unchecked Sendable {
     // Safe: owned by a single pipeline run; the decoder and the operators that
     // read it run on the same thread (or are handed the run in sequence).
@@ -24,9 +26,7 @@ public final class KeyDictionary: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var idCapacity: Int
     @exclusivity(unchecked) @usableFromInline var bytes: ByteArena
     @exclusivity(unchecked) public private(set) var count: Int = 0
-    /// Incremented by every ``reset()``: ids of different generations are unrelated.
-    @exclusivity(unchecked) public private(set) var generation: Int = 0
-    /// The size at which the runtime resets a decoder's dictionary between batches.
+    /// The size at which the runtime replaces a decoder's dictionary between batches.
     public var maxKeys: Int = KeyDictionary.defaultMaxKeys
     /// 2^18 keys: about 12 MiB of dictionary, far above the cardinality most keys have.
     public static let defaultMaxKeys = 1 << 18
@@ -117,23 +117,8 @@ public final class KeyDictionary: @unchecked Sendable {
         return Int32(truncatingIfNeeded: id)
     }
 
-    /// Forgets every key (ids restart at 0) and starts a new generation. Only between batches,
-    /// when no batch in flight still carries ids of this dictionary unless its consumers
-    /// translate by generation.
-    public func reset() {
-        slots.update(repeating: -1, count: slotMask + 1)
-        count = 0
-        bytes.reset()
-        generation += 1
-    }
-
-    /// Resets if the dictionary has reached ``maxKeys``; returns whether it did.
-    @discardableResult
-    public func resetIfFull() -> Bool {
-        guard count >= maxKeys else { return false }
-        reset()
-        return true
-    }
+    /// Whether the dictionary has reached ``maxKeys``.
+    public var isFull: Bool { count >= maxKeys }
 
     /// Approximate bytes held.
     public var byteSize: Int { (slotMask + 1) * 4 + idCapacity * 28 + bytes.capacity }

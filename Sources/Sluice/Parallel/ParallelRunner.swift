@@ -342,10 +342,8 @@ final class ParallelRun: @unchecked Sendable {
         batch.reset()
         batch.sourceName = runner.source.name
         // Key columns carry this worker's dictionary ids.
-        for (slot, column) in batch.columns.enumerated() where column.keyIDs != nil {
-            column.dictionary = plan.dictionaries[plan.stages[0].layout.fields[slot].name]
-        }
-        plan.resetFullDictionaries()
+        plan.replaceFullDictionaries()
+        plan.attachDictionaries(to: batch)
         batch.recordBytes = UnsafeRawPointer(block.bytes)
         decoder.reposition(line: block.firstLine, offset: block.offset)
         if block.oversizedRecord {
@@ -355,7 +353,6 @@ final class ParallelRun: @unchecked Sendable {
         } else {
             _ = try decoder.decode(block.bytes, count: block.count, atEnd: true, into: batch, deadLetters: runner.deadLetters)
         }
-        batch.stampKeyGenerations()
         batch.selectAll()
         let stage = plan.stages[0]
         for op in stage.operators[..<stage.shardStart] {

@@ -41,7 +41,7 @@ public final class PhysicalPlan {
     public let spec: PipelineSpec
     public let stages: [Stage]
     /// Input fields that the decoder dictionary-encodes (grouping keys).
-    public let dictionaries: [String: KeyDictionary]
+    public private(set) var dictionaries: [String: KeyDictionary]
     /// The fields written to the output, in order, and their slots in the last stage's layout.
     public let outputSchema: Schema
     public let outputSlots: [Int]
@@ -73,16 +73,26 @@ public final class PhysicalPlan {
 }
 
 extension PhysicalPlan {
-    /// Between batches: resets decoder dictionaries that reached their size limit, so key
-    /// cardinality cannot grow them without bound (consumers translate ids by generation).
-    public func resetFullDictionaries() {
-        for d in dictionaries.values { d.resetIfFull() }
+    /// Between batches: gives decoders a fresh dictionary in place of one that reached its size
+    /// limit, so key cardinality cannot grow it without bound (windows keep the old one as their
+    /// own key space and translate the new ids). Returns whether any was replaced; then call
+    /// ``attachDictionaries(to:)`` on the batches the decoder fills.
+    @discardableResult
+    public func replaceFullDictionaries() -> Bool {
+        var replaced = false
+        for (name, d) in dictionaries where d.isFull {
+            let fresh = KeyDictionary()
+            fresh.maxKeys = d.maxKeys
+            dictionaries[name] = fresh
+            replaced = true
+        }
+        return replaced
     }
-}
 
-extension Batch {
-    /// Records, per dictionary-encoded column, which generation of its dictionary the ids belong to.
-    public func stampKeyGenerations() {
-        for c in columns where c.keyIDs != nil { c.keyGeneration = c.dictionary?.generation ?? 0 }
+    /// Points a stage-1 batch's dictionary-encoded columns at the current dictionaries.
+    public func attachDictionaries(to batch: Batch) {
+        for (slot, column) in batch.columns.enumerated() where column.keyIDs != nil {
+            column.dictionary = dictionaries[stages[0].layout.fields[slot].name]
+        }
     }
 }

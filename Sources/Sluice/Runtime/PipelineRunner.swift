@@ -38,9 +38,8 @@ public final class PipelineRunner {
         var batches = 0
         while true {
             batch.reset()
-            plan.resetFullDictionaries()
+            if plan.replaceFullDictionaries() { plan.attachDictionaries(to: batch) }
             guard try source.next(into: batch, deadLetters: deadLetters) else { break }
-            batch.stampKeyGenerations()
             batch.selectAll()
             try runStage(0, batch)
             batches += 1

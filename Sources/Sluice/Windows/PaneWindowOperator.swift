@@ -257,13 +257,8 @@ final class PaneWindowOperator: StatefulOperator {
         for window in firing.windows where !window.slots.isEmpty {
             windowsEmitted += 1
             if window.slots.count == 1 {
-                let base = Int(window.slots[0]) * keyCapacity
-                for key in accumulators.touched[Int(window.slots[0])] {
-                    try withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { cell in
-                        cell[0] = base + Int(key)
-                        try emitter.writeRow(key: key, start: window.start, end: nil, timing: .onTime, cells: UnsafeBufferPointer(cell), emit: emit)
-                    }
-                }
+                try emitter.writeSingleCellRows(accumulators.touched[Int(window.slots[0])], base: Int(window.slots[0]) * keyCapacity,
+                                                start: window.start, timing: .onTime, emit: emit)
                 continue
             }
             if let blocks {

@@ -403,6 +403,17 @@ final class WindowAccumulators {
             }
             return
         }
+        if let sum = f.sum, f.needs == .sum {
+            // A sum (or mean) alone.
+            for j in 0..<count {
+                let r = Int(selection[j])
+                guard validity[r] != 0 else { continue }
+                let c = cells[j]
+                n[c] &+= 1
+                sum[c] += values[r]
+            }
+            return
+        }
         for j in 0..<count {
             let r = Int(selection[j])
             guard validity[r] != 0 else { continue }

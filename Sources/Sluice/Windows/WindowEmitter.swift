@@ -63,6 +63,88 @@ final class WindowEmitter {
         return fields
     }
 
+    /// One aggregate resolved to raw pointers for a run of single-cell rows.
+    private struct DirectTarget {
+        var function: AggregateFunction
+        var values: UnsafeMutableRawPointer
+        var validity: UnsafeMutablePointer<UInt8>
+        var n: UnsafeMutablePointer<Int64>?
+        var stat: UnsafeMutablePointer<Double>?
+        var m2: UnsafeMutablePointer<Double>?
+    }
+
+    /// Whether every aggregate can be read straight from one cell's arrays (no sketches).
+    private lazy var directCapable: Bool = !targets.contains { $0.function == .quantile || $0.function == .distinct }
+
+    /// The common case, a window of one pane: one row per key in `keys`, each read straight from
+    /// its cell `base + key` (no merging). Columns and statistics are resolved to raw pointers once
+    /// per call, not per row — this is the canonical workload's emission path.
+    func writeSingleCellRows(_ keys: [Int32], base: Int, start: Int64, timing: Timing, emit: (Batch) throws -> Void) throws {
+        guard directCapable else {
+            for key in keys {
+                var c = base + Int(key)
+                try withUnsafePointer(to: &c) { try writeRow(key: key, start: start, end: nil, timing: timing, cells: UnsafeBufferPointer(start: $0, count: 1), emit: emit) }
+            }
+            return
+        }
+        let direct: [DirectTarget] = targets.map { t in
+            let col = output.columns[t.slot]
+            guard let statsIndex = t.stats else { return DirectTarget(function: t.function, values: col.values, validity: col.validity) }
+            let f = accumulators.fields[statsIndex]
+            let stat: UnsafeMutablePointer<Double>?
+            switch t.function {
+            case .sum, .mean: stat = f.sum
+            case .min: stat = f.min
+            case .max: stat = f.max
+            case .variance, .stddev: stat = f.mean
+            case .first: stat = f.first
+            case .last: stat = f.last
+            case .count, .quantile, .distinct: stat = nil
+            }
+            return DirectTarget(function: t.function, values: col.values, validity: col.validity, n: f.n, stat: stat, m2: f.m2)
+        }
+        let rows = accumulators.rows
+        let startColumn = output.columns[startSlot]
+        let timingColumn = timingSlot.map { output.columns[$0] }
+        try direct.withUnsafeBufferPointer { direct in
+            for key in keys {
+                if output.isFull { try flush(emit: emit) }
+                let row = output.count
+                output.count += 1
+                self.keys.write(key, into: output, row: row, slots: keySlots)
+                startColumn.int64[row] = start
+                startColumn.validity[row] = 1
+                if let timingColumn {
+                    timingColumn.strings[row] = output.arena.append(timing.rawValue)
+                    timingColumn.validity[row] = 1
+                }
+                let cell = base + Int(key)
+                for t in direct {
+                    if t.function == .count {
+                        t.values.assumingMemoryBound(to: Int64.self)[row] = rows[cell]
+                        t.validity[row] = 1
+                        continue
+                    }
+                    let n = t.n![cell]
+                    var value = 0.0
+                    var valid = n > 0
+                    switch t.function {
+                    case .count, .quantile, .distinct: break
+                    case .sum, .min, .max, .first, .last: value = t.stat![cell]
+                    case .mean: value = t.stat![cell] / Double(n)
+                    case .variance, .stddev:
+                        valid = n > 1
+                        let variance = n > 1 ? t.m2![cell] / Double(n - 1) : 0
+                        value = t.function == .variance ? variance : variance.squareRoot()
+                    }
+                    t.values.assumingMemoryBound(to: Double.self)[row] = value
+                    t.validity[row] = valid ? 1 : 0
+                }
+                rowsEmitted += 1
+            }
+        }
+    }
+
     /// Emits one row for `key` over `cells` (one cell per pane or session; merged in order).
     @inline(__always)
     func writeRow(key: Int32, start: Int64, end: Int64?, timing: Timing, cells: UnsafeBufferPointer<Int>,

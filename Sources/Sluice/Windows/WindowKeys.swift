@@ -1,10 +1,12 @@
 /// Turns a window's grouping key fields into dense key ids, and ids back into output values.
 ///
-/// The window has its own key space, so it can compact it to the keys it still holds
-/// (``compact(keeping:)``) and memory follows the live keys, not every key ever seen. A single
-/// string key that a decoder dictionary-encoded costs one table load per row: decoder ids are
-/// translated through a table per (dictionary, generation), filled on first sight. Other keys
-/// are interned into the window's own dictionary; several key fields are combined into one id
+/// A string key that the decoder dictionary-encodes costs nothing while the window's key space
+/// *is* that dictionary: its id is in the column. Ids of any other dictionary (another worker's
+/// in a parallel run, the decoder's fresh one after it reached its size limit, or the decoder's
+/// after the window compacted its key space) are translated through a table filled on first
+/// sight. Compaction (``compact(keeping:)``) rebuilds the key space with the keys the window
+/// still holds, so memory follows the live keys, not every key ever seen. Other keys are
+/// interned into the window's own dictionary; several key fields are combined into one id
 /// through a dictionary of id tuples.
 final class WindowKeys {
     /// How a key field turns into a dense id.
@@ -12,7 +14,8 @@ final class WindowKeys {
         let name: String
         let slot: Int
         let type: DataType
-        /// The window's own dictionary (strings: their bytes; other types: their 8 value bytes).
+        /// The window's key space for this field: at first the decoder's dictionary (strings it
+        /// encodes), else the window's own (strings: their bytes; other types: their 8 value bytes).
         var dictionary: KeyDictionary
         /// Whether the decoder dictionary-encodes this field (its ids are translated).
         let decoderEncoded: Bool
@@ -27,8 +30,8 @@ final class WindowKeys {
     final class Translation {
         var ids: UnsafeMutablePointer<Int32>
         var capacity: Int
-        /// The dictionary generation the table translates.
-        var generation = 0
+        /// The dictionary the table translates (weak: a freed one's address may be reused).
+        weak var source: KeyDictionary?
         func clear() { ids.update(repeating: -1, count: capacity) }
         init() {
             capacity = 1024
@@ -54,8 +57,8 @@ final class WindowKeys {
         for name in names {
             guard let slot = inputSchema.index(of: name) else { throw PlanError.unknownField(name, in: inputSchema, context: "window key") }
             let type = inputSchema.fields[slot].type
-            if dictionaries[name] != nil, type == .string {
-                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: KeyDictionary(), decoderEncoded: true))
+            if let d = dictionaries[name], type == .string {
+                fields.append(KeyField(name: name, slot: slot, type: type, dictionary: d, decoderEncoded: true))
             } else {
                 fields.append(KeyField(name: name, slot: slot, type: type, dictionary: KeyDictionary(), decoderEncoded: false))
             }
@@ -79,10 +82,9 @@ final class WindowKeys {
         guard let ids = column.keyIDs, let foreign = column.dictionary else { return nil }
         let t = translations[ObjectIdentifier(foreign)] ?? Translation()
         translations[ObjectIdentifier(foreign)] = t
-        if t.generation != column.keyGeneration {
-            // The decoder reset its dictionary: its ids mean other keys now.
+        if t.source !== foreign {
             t.clear()
-            t.generation = column.keyGeneration
+            t.source = foreign
         }
         // Size the table from this batch's ids (the foreign dictionary itself may be growing on its own thread).
         let valid = column.validity, sel = batch.selection
@@ -100,10 +102,14 @@ final class WindowKeys {
         if fields.count == 1 {
             guard fields[0].decoderEncoded else { return BatchKeys() }
             let column = batch.columns[fields[0].slot]
-            guard let t = translation(for: column, in: batch) else { return BatchKeys() }
-            return BatchKeys(column: column, translation: t)
+            guard column.keyIDs != nil, let d = column.dictionary else { return BatchKeys() }
+            if d === fields[0].dictionary { return BatchKeys(column: column) }
+            return BatchKeys(column: column, translation: translation(for: column, in: batch))
         }
-        return BatchKeys(components: fields.map { f in f.decoderEncoded ? translation(for: batch.columns[f.slot], in: batch) : nil })
+        return BatchKeys(components: fields.map { f in
+            let c = batch.columns[f.slot]
+            return f.decoderEncoded && c.dictionary !== f.dictionary ? translation(for: c, in: batch) : nil
+        })
     }
 
     /// The key id of row `r`, or nil if a key field is null.
@@ -111,7 +117,8 @@ final class WindowKeys {
     func id(_ batch: Batch, _ r: Int, _ prepared: BatchKeys) -> Int32? {
         if let keyColumn = prepared.column {
             guard keyColumn.validity[r] != 0 else { return nil }
-            return translate(keyColumn, r, prepared.translation.unsafelyUnwrapped, into: fields[0].dictionary, batch)
+            guard let translation = prepared.translation else { return keyColumn.keyIDs.unsafelyUnwrapped[r] }
+            return translate(keyColumn, r, translation, into: fields[0].dictionary, batch)
         }
         if fields.count == 1 { return componentID(fields[0], batch, r) }
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: fields.count) { ids -> Int32? in
@@ -147,6 +154,7 @@ final class WindowKeys {
     private func componentID(_ k: KeyField, _ batch: Batch, _ r: Int) -> Int32? {
         let c = batch.columns[k.slot]
         if c.validity[r] == 0 { return nil }
+        if k.decoderEncoded, let ids = c.keyIDs, c.dictionary === k.dictionary { return ids[r] }
         switch k.type {
         case .string:
             let s = c.strings[r]
