@@ -25,7 +25,7 @@ struct BenchWindowsCommand: ParsableCommand {
     @Option(help: "Where the generated workload data lives (reused between runs).")
     var dataDir: String = "data/bench"
 
-    @Option(help: "Comma-separated variants to run (default: all): tumbling-10s, tumbling-60s, sliding-60s-10s, sliding-60s-1s, session-5s, count-100.")
+    @Option(help: "Comma-separated variants to run (default: all): tumbling-10s, tumbling-60s, sliding-60s-10s, sliding-60s-1s, session-5s, count-100, features+tumbling-10s.")
     var only: String?
 
     /// Counts rows and drops them.
@@ -44,6 +44,20 @@ struct BenchWindowsCommand: ParsableCommand {
         ("session-5s", .session(gap: .seconds(5))),
         ("count-100", .count(100)),
     ]
+
+    /// The canonical pipeline with a `features` step before its window: lag, rolling mean/std over
+    /// the last 10 values, EWMA and a running z-score per sensor.
+    static let featuresVariant = "features+tumbling-10s"
+
+    static func featuresPipeline() -> PipelineSpec {
+        var spec = pipeline(.tumbling(.seconds(10)))
+        let window = spec.steps.removeLast()
+        spec.steps.append(.features(FeatureSpec(by: ["sensor_id"], time: "ts", features: [
+            Lag("temp_z", 1), Rolling("temp_z", last: 10), EWMA("temp_z", alpha: 0.1), RunningZScore("temp", warmUp: 10),
+        ])))
+        spec.steps.append(window)
+        return spec
+    }
 
     static func pipeline(_ kind: WindowKind) -> PipelineSpec {
         Pipeline("bench-windows", schema: Schema {
@@ -75,29 +89,31 @@ struct BenchWindowsCommand: ParsableCommand {
             _ = try WorkloadGenerator(events: events).write(to: dataDir, formats: [.csv])
         }
         let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
-        if let selected, let unknown = selected.first(where: { name in !Self.variants.contains { $0.name == name } }) {
-            throw ValidationError("unknown variant '\(unknown)'; choose from \(Self.variants.map(\.name).joined(separator: ", "))")
+        let names = Self.variants.map(\.name) + [Self.featuresVariant]
+        if let selected, let unknown = selected.first(where: { !names.contains($0) }) {
+            throw ValidationError("unknown variant '\(unknown)'; choose from \(names.joined(separator: ", "))")
         }
         print("sluice bench-windows: \(events) events (canonical workload, CSV), single thread, in process, output rows counted not encoded; median of \(runs)")
         print("variant           events/s    median s  rows out    state MiB  vs tumbling-10s")
         var baseline: Double?
-        for (name, kind) in Self.variants where selected?.contains(name) ?? true {
+        let runs: [(String, PipelineSpec)] = Self.variants.map { ($0.name, Self.pipeline($0.kind)) } + [(Self.featuresVariant, Self.featuresPipeline())]
+        for (name, spec) in runs where selected?.contains(name) ?? true {
             var times: [Double] = []
             var rows: Int64 = 0
             var state = 0
-            for _ in 0..<runs {
+            for _ in 0..<self.runs {
                 let letters = DeadLetters(sink: nil)
                 let plan: PhysicalPlan
-                do { plan = try PlanCompiler.compile(Self.pipeline(kind), deadLetters: letters) } catch { throw RuntimeError(error.message) }
+                do { plan = try PlanCompiler.compile(spec, deadLetters: letters) } catch { throw RuntimeError(error.message) }
                 let sink = CountingSink()
                 var peakState = 0
                 let summary = try PipelineRunner(plan: plan, source: try FileSource(path: path, decoder: CSVDecoder()), sink: sink,
                                                  deadLetters: letters).run { _ in
-                    peakState = max(peakState, plan.stages.compactMap { $0.terminal?.stateBytes }.reduce(0, +))
+                    peakState = max(peakState, plan.stateBytes)
                 }
                 times.append(summary.seconds)
                 rows = sink.recordsWritten
-                state = max(peakState, plan.stages.compactMap { $0.terminal?.stateBytes }.reduce(0, +))
+                state = max(peakState, plan.stateBytes)
             }
             let median = times.sorted()[times.count / 2]
             let rate = Double(events) / median

@@ -92,3 +92,31 @@ import Testing
         #expect(PipelineRegistry([orders]).named("orders") != nil)
     }
 }
+
+/// README, "Streaming features and running normalization": the example compiles into a plan.
+@Suite struct ReadmeFeaturesExampleTests {
+    @Test func theFeaturesExampleCompiles() throws {
+        let pipeline = Pipeline("features", schema: Schema {
+            Field("sensor_id", .string); Field("ts", .int64); Field("temp", .float64); Field("humidity", .float64)
+            Field("user_agent", .string); Field("status", .string)
+        }) {
+            Features(by: "sensor_id", time: "ts", ttl: .hours(1)) {
+                Lag("temp", 1, 2)
+                Rolling("temp", last: 10)
+                Rolling("temp", span: .seconds(30))
+                EWMA("temp", alpha: 0.1)
+                RunningZScore("temp", warmUp: 30)
+                RunningMinMax("humidity", warmUp: 30)
+                TimeParts("ts", .hour, .dayOfWeek, .hourSin, .hourCos)
+                HashBucket("user_agent", buckets: 1024)
+                OneHot("status", values: ["ok", "err"])
+            }
+        }
+        let plan = try PlanCompiler.compile(pipeline.spec, deadLetters: DeadLetters(sink: nil))
+        let names = plan.outputSchema.names
+        for name in ["temp_lag1", "temp_lag2", "temp_last10_mean", "temp_last10_std", "temp_30s_mean", "temp_ewma", "temp_rz",
+                     "humidity_rmm", "ts_hour", "ts_day_of_week", "ts_hour_sin", "user_agent_bucket", "status_ok", "status_err"] {
+            #expect(names.contains(name), "\(name)")
+        }
+    }
+}
