@@ -36,6 +36,7 @@ public struct RunSummary: Codable, Sendable {
         let mb = Double(bytesIn) / 1_048_576
         lines.append("  \(fixed(seconds, 3)) s, \(formatRate(rate)) events/s, \(fixed(mb, 1)) MiB in (\(fixed(seconds > 0 ? mb / seconds : 0, 1)) MiB/s)")
         if windowsEmitted > 0 { lines.append("  \(windowsEmitted) windows closed") }
+        if stateBytes > 0 { lines.append("  keyed state at end: \(fixed(Double(stateBytes) / 1_048_576, 2)) MiB") }
         if let shards, let shardSkew {
             lines.append("  \(shards.count) shards, rows per shard: \(shards.map(String.init).joined(separator: " / ")), skew \(fixed(shardSkew, 2)) (max / mean)")
         }
