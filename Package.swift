@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,9 +63,11 @@ public final class TriggerRunner {
         process.environment = environment
         let input = Pipe()
         process.standardInput = input
+        // A command that does not read its input closes the pipe early: that must not kill us.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
-        input.fileHandleForWriting.write(Data((body + "\n").utf8))
-        try input.fileHandleForWriting.close()
+        try? input.fileHandleForWriting.write(contentsOf: Data((body + "\n").utf8))
+        try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { usleep(2000) }
         if process.isRunning {
