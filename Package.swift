@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SluiceFiles", targets: ["SluiceFiles"]),
         .library(name: "SluicePipelines", targets: ["SluicePipelines"]),
         .library(name: "SluiceML", targets: ["SluiceML"]),
+        .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
@@ -31,6 +32,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "Sluice", dependencies: ["CZstd"], path: "Sources/Sluice"),
         .target(name: "SluiceFiles", dependencies: ["Sluice"], path: "connectors/files"),
+        // librdkafka (Debian's librdkafka-dev, installed by scripts/setup.sh): the Kafka client and its
+        // built-in cluster behind `sluice broker`. Only the Kafka connector depends on it, not the core.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(name: "SluiceKafka", dependencies: ["Sluice", "CRdKafka"], path: "connectors/kafka"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
@@ -40,7 +45,7 @@ let package = Package(
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML",
+                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
+        .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceKafka"], path: "Tests/SluiceKafkaTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],

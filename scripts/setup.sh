@@ -6,7 +6,9 @@ set -euo pipefail
 
 # python3: the workload checker (shared/workload/verify.py) and the generator parity test.
 # libzstd-dev + pkg-config: zstd-compressed replay segments (the CZstd system-library target).
-packages=(python3 pkg-config libzstd-dev)
+# librdkafka-dev: the Kafka client and its built-in Kafka-protocol cluster (`sluice broker`, CRdKafka).
+# kcat: a second Kafka client for interop tests and for looking at topics by hand.
+packages=(python3 pkg-config libzstd-dev librdkafka-dev kcat)
 
 missing=()
 for p in "${packages[@]}"; do

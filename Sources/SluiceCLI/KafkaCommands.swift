@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import Sluice
+import SluiceFiles
+import SluiceKafka
+
+/// `sluice broker`: librdkafka's built-in Kafka-protocol cluster on loopback, for development,
+/// demos and tests.
+struct BrokerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run a development Kafka cluster on loopback (librdkafka's built-in cluster): not for production.",
+        discussion: """
+        Prints the bootstrap address (and writes it to --bootstrap-file), creates the --topic topics \
+        (the cluster does not implement CreateTopics; topics used before they exist are auto-created \
+        with 4 partitions), and runs until SIGINT or SIGTERM. It keeps only about 5 MiB or 100 k batches \
+        per partition, dropping older data, and does not enforce transactions: use many partitions for \
+        large runs, and a real cluster for anything that matters.
+
+        Control commands, one per line on standard input, to rehearse failures:
+          down N | up N            take broker N (1-based) down / bring it back
+          rtt N MS                 delay broker N's responses by MS milliseconds
+          errors API ERR COUNT     fail the next COUNT requests of Kafka API key API (0 produce, 1 fetch, ...) with error code ERR
+          topic NAME:PARTITIONS    create a topic
+        """)
+
+    @Option(help: "Number of brokers.")
+    var brokers: Int = 1
+
+    @Option(name: .customLong("topic"), help: "A topic to create, NAME:PARTITIONS (repeatable).")
+    var topics: [String] = []
+
+    @Option(help: "Also write the bootstrap address to this file (atomically).")
+    var bootstrapFile: String?
+
+    func run() throws {
+        // Before any librdkafka thread exists: signals must reach only the thread that waits for them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let broker = try DevBroker(brokers: brokers)
+        for t in topics {
+            let (name, partitions) = try DevBroker.parseTopic(t)
+            try broker.createTopic(name, partitions: partitions)
+        }
+        if let bootstrapFile {
+            let temp = bootstrapFile + ".tmp"
+            try (broker.bootstrapServers + "\n").write(toFile: temp, atomically: false, encoding: .utf8)
+            guard rename(temp, bootstrapFile) == 0 else { throw RuntimeError("cannot write \(bootstrapFile)") }
+        }
+        print(broker.bootstrapServers)
+        fflush(nil)
+        printError("sluice broker: \(brokers) broker\(brokers == 1 ? "" : "s") at \(broker.bootstrapServers)"
+            + (topics.isEmpty ? "" : ", topics \(topics.joined(separator: ", "))") + "; development only; Ctrl-C to stop")
+
+        let control = BrokerControl(broker)
+        let reader = Thread { control.readCommands() }
+        reader.start()
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        printError("sluice broker: stopping (signal \(received))")
+        Foundation.exit(0)
+    }
+}
+
+/// Applies control commands from standard input. Safe to hand to the reader thread: the dev
+/// broker's calls go to librdkafka's thread-safe mock-cluster API.
+final class BrokerControl: @unchecked Sendable {
+    let broker: DevBroker
+    init(_ broker: DevBroker) { self.broker = broker }
+
+    func readCommands() {
+        while let line = readLine() {
+            let command = line.trimmingCharacters(in: .whitespaces)
+            guard !command.isEmpty else { continue }
+            do {
+                print(try broker.control(command))
+            } catch {
+                print("error: \(error)")
+            }
+            fflush(nil)
+        }
+    }
+}
+
+/// `sluice produce`: a file of records (one per line) into a topic.
+struct ProduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce",
+        abstract: "Write the records of a CSV or NDJSON file (one per line; a CSV header is skipped) into a Kafka topic.",
+        discussion: "Idempotent producer, zstd compression; every delivery report is checked and any undelivered record fails the command.")
+
+    @Option(help: "Bootstrap servers (host:port,...), e.g. from `sluice broker`.")
+    var brokers: String
+
+    @Option(help: "Topic to write to.")
+    var topic: String
+
+    @Argument(help: "Input file, or - for standard input.")
+    var input: String = "-"
+
+    @Option(help: "CSV: the column whose value keys each message (so a key's records share a partition).")
+    var key: String?
+
+    @Flag(help: "The input has no header line (CSV).")
+    var noHeader = false
+
+    @Option(help: "A librdkafka properties file (key=value lines): TLS, SASL, any client setting.")
+    var kafkaConfig: String?
+
+    func run() throws {
+        let producer = try KafkaProducer(bootstrapServers: brokers, settings: try KafkaProperties.load(kafkaConfig))
+        guard let handle = input == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: input) else { throw RuntimeError("cannot read \(input)") }
+        let isCSV = input.lowercased().hasSuffix(".csv")
+        var keyColumn: Int?
+        var first = true
+        var pending = Data()
+        let start = Date()
+        func handleLine(_ line: Substring) throws {
+            if first {
+                first = false
+                if isCSV && !noHeader {
+                    if let key {
+                        let names = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+                        guard let i = names.firstIndex(of: key) else { throw ValidationError("--key: no column '\(key)' in the header") }
+                        keyColumn = i
+                    }
+                    return
+                }
+            }
+            guard !line.isEmpty else { return }
+            let keyValue = keyColumn.map { i in line.split(separator: ",", omittingEmptySubsequences: false).dropFirst(i).first.map(String.init) ?? "" }
+            try producer.send(topic: topic, key: keyValue, value: String(line))
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            if let last = pending.lastIndex(of: UInt8(ascii: "\n")) {
+                let text = String(decoding: pending[pending.startIndex...last], as: UTF8.self)
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { try handleLine(line) }
+                pending = Data(pending[(last + 1)...])
+            }
+        }
+        if !pending.isEmpty { try handleLine(Substring(String(decoding: pending, as: UTF8.self))) }
+        try producer.flush()
+        let seconds = Date().timeIntervalSince(start)
+        printError("sluice produce: \(producer.delivered) records to \(topic) in \(fixed(seconds, 2)) s (\(formatRate(Double(producer.delivered) / max(seconds, 1e-9))) records/s), all delivered")
+    }
+}
+
+/// `sluice consume`: a topic, up to its end offsets, into a file.
+struct ConsumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Read a Kafka topic from the beginning up to the end offsets present at start, one message per line.")
+
+    @Option(help: "Bootstrap servers (host:port,...).")
+    var brokers: String
+
+    @Option(help: "Topic to read.")
+    var topic: String
+
+    @Option(name: .shortAndLong, help: "Output file, or - for standard output.")
+    var output: String = "-"
+
+    @Option(help: "A librdkafka properties file (key=value lines).")
+    var kafkaConfig: String?
+
+    func run() throws {
+        let reader = try KafkaTopicReader(bootstrapServers: brokers, topic: topic, settings: try KafkaProperties.load(kafkaConfig))
+        let sink = try FileByteSink(path: output)
+        let out = OutputBuffer(sink: sink, capacity: 1 << 20)
+        try reader.forEach { _, value, _, _ in
+            if let base = value.baseAddress { try out.append(base.assumingMemoryBound(to: UInt8.self), value.count) }
+            if value.last != UInt8(ascii: "\n") { try out.append("\n") }
+        }
+        try out.flush()
+        try sink.close()
+        printError("sluice consume: \(reader.read) records from \(topic) (\(reader.endOffsets.count) partitions)")
+    }
+}
+
+/// `key=value` lines (`#` comments), as in librdkafka and Java client properties files.
+enum KafkaProperties {
+    static func load(_ path: String?) throws -> [String: String] {
+        guard let path else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw RuntimeError("cannot read Kafka properties \(path)") }
+        var settings: [String: String] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else { throw RuntimeError("\(path):\(n + 1): expected key=value") }
+            settings[line[..<eq].trimmingCharacters(in: .whitespaces)] = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        }
+        return settings
+    }
+}
