@@ -35,7 +35,7 @@ let package = Package(
         // librdkafka (Debian's librdkafka-dev, installed by scripts/setup.sh): the Kafka client and its
         // built-in cluster behind `sluice broker`. Only the Kafka connector depends on it, not the core.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        .target(name: "SluiceKafka", dependencies: ["Sluice", "CRdKafka"], path: "connectors/kafka"),
+        .target(name: "SluiceKafka", dependencies: ["Sluice", "SluiceFiles", "CRdKafka"], path: "connectors/kafka"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
-        .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceKafka"], path: "Tests/SluiceKafkaTests"),
+        .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceWorkload"], path: "Tests/SluiceKafkaTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],

@@ -16,8 +16,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var pipeline: PipelineSelection
 
-    @Option(name: .shortAndLong, help: "Input file, or - for stdin.")
+    @Option(name: .shortAndLong, help: "Input file, - for stdin, or a Kafka topic: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G&start=earliest|latest].")
     var input: String = "-"
+
+    @Flag(help: "Kafka input: read up to the end offsets present at start, flush every window, commit and exit (backfills, tests). Without it a Kafka run goes on until SIGINT/SIGTERM.")
+    var untilEnd = false
+
+    @Option(help: "A librdkafka properties file (key=value lines) for Kafka inputs and outputs: TLS, SASL, any client setting. Secret values are never printed.")
+    var kafkaConfig: String?
 
     @Option(name: .shortAndLong, help: "Output file, or - for stdout.")
     var output: String = "-"
@@ -74,6 +80,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let spec = try pipeline.resolve()
+        if input.hasPrefix("kafka://") || output.hasPrefix("kafka://") {
+            try runWithKafka(spec)
+            return
+        }
         let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: input)
             ?? { throw ValidationError("cannot tell the format of '\(input)': pass --format csv or --format ndjson") }()
         let outFormat = outputFormat.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: output) ?? inputFormat

@@ -15,6 +15,9 @@ public final class Block: @unchecked Sendable {
     public var lines = 0
     /// A record longer than the limit, cut short: the block holds its first bytes only.
     public var oversizedRecord = false
+    /// Where the block's records came from, when it is more precise than the source's name
+    /// (a Kafka partition: `topic[3]`, with `firstLine` its first record's offset).
+    public var sourceName: String?
 
     public init(capacity: Int) {
         self.capacity = capacity

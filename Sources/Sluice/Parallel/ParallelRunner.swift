@@ -340,7 +340,8 @@ final class ParallelRun: @unchecked Sendable {
         let batch = unit.batch
         let block = unit.block
         batch.reset()
-        batch.sourceName = runner.source.name
+        batch.sourceName = block.sourceName ?? runner.source.name
+        decoder.sourceName = batch.sourceName
         // Key columns carry this worker's dictionary ids.
         plan.replaceFullDictionaries()
         plan.attachDictionaries(to: batch)

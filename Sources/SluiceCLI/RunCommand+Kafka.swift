@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Sluice
+import SluiceFiles
+import SluiceKafka
+
+/// Stops a Kafka source on the first SIGINT/SIGTERM (the run then drains, flushes its windows and
+/// sink, and commits); a second signal exits at once. Safe to share with the signal thread: it
+/// only calls the source's atomic stop flag.
+final class KafkaStopOnSignal: @unchecked Sendable {
+    let source: KafkaBlockSource
+    init(_ source: KafkaBlockSource) { self.source = source }
+
+    func waitForSignals(_ signals: sigset_t) {
+        var set = signals
+        var received: Int32 = 0
+        sigwait(&set, &received)
+        printError("sluice run: stopping (signal \(received)): draining, flushing windows and output, committing offsets; signal again to exit now")
+        source.stop()
+        sigwait(&set, &received)
+        printError("sluice run: second signal, exiting without flushing")
+        Foundation.exit(130)
+    }
+}
+
+extension RunCommand {
+    /// A run with a Kafka input and/or output: parallel runtime, Kafka block source (or file blocks),
+    /// Kafka sinks (one producer per shard) or a file sink; offsets committed after the output is flushed.
+    func runWithKafka(_ spec: PipelineSpec) throws {
+        // librdkafka threads must not receive SIGINT/SIGTERM: block them before any handle exists.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let settings = try KafkaProperties.load(kafkaConfig)
+        let kafkaIn = try input.hasPrefix("kafka://") ? KafkaEndpoint(parsing: input) : nil
+        let kafkaOut = try output.hasPrefix("kafka://") ? KafkaEndpoint(parsing: output) : nil
+        guard let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? (kafkaIn == nil ? RecordFormat.infer(fromPath: input) : nil) else {
+            throw ValidationError("Kafka message values can be CSV (no header) or NDJSON: pass --format csv or --format ndjson")
+        }
+        let outFormat = outputFormat.flatMap(RecordFormat.init(rawValue:)) ?? (kafkaOut == nil ? RecordFormat.infer(fromPath: output) : nil) ?? inputFormat
+        if untilEnd && kafkaIn == nil { throw ValidationError("--until-end applies to a kafka:// input") }
+
+        let deadLetterPath: String? = {
+            if let deadLetter { return deadLetter == "none" ? nil : deadLetter }
+            return output == "-" || kafkaOut != nil ? "dead-letter.ndjson" : output + ".dead-letter.ndjson"
+        }()
+        let deadLetterSink = try deadLetterPath.map { try FileByteSink(path: $0) }
+        let lateSink = try lateOutput.map { try FileByteSink(path: $0) }
+        let deadLetters = DeadLetters(sink: deadLetterSink, lateSink: lateSink)
+
+        var kafkaSource: KafkaBlockSource?
+        let source: any BlockSource
+        if let kafkaIn {
+            let s = try KafkaBlockSource(kafkaIn, format: inputFormat, untilEnd: untilEnd, settings: settings)
+            kafkaSource = s
+            source = s
+        } else {
+            source = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
+        }
+
+        // Window results are keyed by the last window's key fields and start, so consumers can upsert.
+        var keyFields: [String] = []
+        for step in spec.steps { if case .window(let w) = step { keyFields = w.by + ["window_start"] } }
+        let outputFile = kafkaOut == nil ? try FileByteSink(path: output) : nil
+        let sinks: [any RecordSink]
+        if let kafkaOut {
+            sinks = try (0..<shards).map { _ in
+                try KafkaRecordSink(bootstrapServers: kafkaOut.bootstrapServers, topic: kafkaOut.topic, format: outFormat, keyFields: keyFields, settings: settings)
+            }
+        } else {
+            let shared = LockedByteSink(outputFile!)
+            sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
+        }
+        if let kafkaSource, !untilEnd {
+            let stopper = KafkaStopOnSignal(kafkaSource)
+            let blocked = signals
+            Thread { stopper.waitForSignals(blocked) }.start()
+        }
+        if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
+
+        let runner: ParallelRunner
+        do {
+            runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: shards, prefetch: prefetch, keyGroups: keyGroups),
+                                        source: source, sinks: sinks, deadLetters: deadLetters, batchSize: batchSize,
+                                        resources: pipeline.planResources)
+        } catch {
+            throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
+        }
+        let summary = try runner.run()  // closes the sinks: every Kafka delivery is acknowledged, or this throws
+        try outputFile?.close()
+        try deadLetterSink?.close()
+        try lateSink?.close()
+        // At-least-once: offsets are committed only now, after the output they produced is durable.
+        try kafkaSource?.commit()
+
+        if !quiet {
+            var text = summary.render()
+            if summary.deadLettered > 0 { text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)") }
+            if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
+            if let kafkaSource {
+                text += "\n  input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets: "
+                    + kafkaSource.positions.map { "\($0.partition):\($0.offset)" }.joined(separator: " ")
+            }
+            text += "\n  output: \(kafkaOut.map(\.description) ?? output)"
+            printError(text)
+        }
+        if let summaryJSON {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
+        }
+    }
+}

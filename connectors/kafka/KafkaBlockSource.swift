@@ -1,0 +1,182 @@
+import CRdKafka
+import Sluice
+import SluiceFiles
+import Synchronization
+
+/// A Kafka topic as a ``BlockSource``: a reader thread polls messages in batches
+/// (`rd_kafka_consume_batch_queue`) and lays their values out as newline-separated records, so
+/// the file decoders (CSV without header, NDJSON) decode them unchanged, in parallel.
+///
+/// Each block holds messages of one partition with consecutive offsets: its `firstLine` is the
+/// first message's offset and its `sourceName` is `topic[partition]`, so dead letters name the
+/// exact message. The source assigns every partition itself (one consumer; consumer-group
+/// rebalancing across processes is the scale-out issue), starting at the group's committed offset,
+/// else at `start`. With `untilEnd` it stops at the end offsets present when it opened; otherwise
+/// it runs until ``stop()``. Offsets are committed only by ``commit()``, which the caller invokes
+/// after the output those records produced is flushed and acknowledged (at-least-once).
+public final class KafkaBlockSource: BlockSource {
+    public let endpoint: KafkaEndpoint
+    public let format: RecordFormat
+    public let untilEnd: Bool
+    private let rk: OpaquePointer
+    private let queue: OpaquePointer
+    private var partitions = 0
+    /// Per partition: the next offset to read, and (until-end) where to stop.
+    private var nextOffset: [Int64] = []
+    private var endOffset: [Int64] = []
+    private var stash: (partition: Int32, offset: Int64, bytes: [UInt8])?
+    private let stopped = Atomic<Bool>(false)
+    private var messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    private var buffered: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+    private var bufferedHead = 0
+    public private(set) var bytesRead: Int64 = 0
+    public private(set) var recordsRead: Int64 = 0
+    public var totalBytes: Int64? { nil }
+    public var name: String { "kafka://\(endpoint.topic)" }
+
+    public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:]) throws {
+        self.endpoint = endpoint
+        self.format = format
+        self.untilEnd = untilEnd
+        var all = ["bootstrap.servers": endpoint.bootstrapServers, "group.id": endpoint.group ?? "sluice-\(endpoint.topic)",
+                   "enable.auto.commit": "false", "enable.auto.offset.store": "false", "queued.min.messages": "200000",
+                   "fetch.wait.max.ms": "50", "log_level": "3"]
+        for (k, v) in settings { all[k] = v }
+        rk = try makeClient(RD_KAFKA_CONSUMER, try makeConfiguration(all))
+        queue = rd_kafka_queue_get_consumer(rk)
+        messages = .allocate(capacity: 4096)
+    }
+
+    deinit {
+        for m in buffered[bufferedHead...] { rd_kafka_message_destroy(m) }
+        messages.deallocate()
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_consumer_close(rk)
+        rd_kafka_destroy(rk)
+    }
+
+    /// Ends the stream at the next block boundary (SIGINT/SIGTERM): the runner then drains and flushes.
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    public func makeDecoder() -> any RecordDecoder { format.makeDecoder(csvHeader: false) }
+
+    public func open(schema: Schema) throws {
+        let topic = endpoint.topic
+        guard let t = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
+        defer { rd_kafka_topic_destroy(t) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 0, t, &metadata, 10_000)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata, md.pointee.topic_cnt == 1 else { throw KafkaError("no metadata for topic \(topic)", err) }
+        partitions = Int(md.pointee.topics[0].partition_cnt)
+        let topicErr = md.pointee.topics[0].err
+        rd_kafka_metadata_destroy(md)
+        guard topicErr == RD_KAFKA_RESP_ERR_NO_ERROR, partitions > 0 else { throw KafkaError("topic \(topic)", topicErr) }
+
+        // Start: the group's committed offset, else earliest/latest; stop (until-end): the end now.
+        let committed = rd_kafka_topic_partition_list_new(Int32(partitions))!
+        defer { rd_kafka_topic_partition_list_destroy(committed) }
+        for p in 0..<partitions { rd_kafka_topic_partition_list_add(committed, topic, Int32(p)) }
+        let cErr = rd_kafka_committed(rk, committed, 10_000)
+        guard cErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of \(topic)", cErr) }
+        nextOffset = []
+        endOffset = []
+        for p in 0..<partitions {
+            var low: Int64 = 0, high: Int64 = 0
+            let wErr = rd_kafka_query_watermark_offsets(rk, topic, Int32(p), &low, &high, 10_000)
+            guard wErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("offsets of \(topic)[\(p)]", wErr) }
+            let c = committed.pointee.elems[p].offset
+            nextOffset.append(c >= 0 ? c : (endpoint.startAtLatest ? high : low))
+            endOffset.append(high)
+        }
+        let assignment = rd_kafka_topic_partition_list_new(Int32(partitions))!
+        defer { rd_kafka_topic_partition_list_destroy(assignment) }
+        for p in 0..<partitions { rd_kafka_topic_partition_list_add(assignment, topic, Int32(p)).pointee.offset = nextOffset[p] }
+        let aErr = rd_kafka_assign(rk, assignment)
+        guard aErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic)", aErr) }
+    }
+
+    /// Partitions whose records up to the end offsets were all read (until-end).
+    private var allAtEnd: Bool {
+        untilEnd && stash == nil && (0..<partitions).allSatisfy { nextOffset[$0] >= endOffset[$0] }
+    }
+
+    /// The next message, from the local buffer or a batch poll (nil after a poll timeout).
+    private func nextMessage(timeoutMilliseconds: Int32) -> UnsafeMutablePointer<rd_kafka_message_t>? {
+        if bufferedHead < buffered.count {
+            let m = buffered[bufferedHead]
+            bufferedHead += 1
+            return m
+        }
+        buffered.removeAll(keepingCapacity: true)
+        bufferedHead = 0
+        let n = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, messages, 4096)
+        guard n > 0 else { return nil }
+        for i in 0..<n { buffered.append(messages[i]!) }
+        bufferedHead = 1
+        return buffered[0]
+    }
+
+    public func next(into block: Block, maxLines: Int) throws -> Bool {
+        block.count = 0
+        block.lines = 0
+        block.oversizedRecord = false
+        var partition: Int32 = -1
+        func append(_ p: Int32, _ offset: Int64, _ bytes: UnsafeRawBufferPointer) -> Bool {
+            let needsNewline = bytes.last != UInt8(ascii: "\n")
+            let size = bytes.count + (needsNewline ? 1 : 0)
+            if block.lines > 0 && (p != partition || offset != block.firstLine + Int64(block.lines) || block.count + size > block.capacity || block.lines >= maxLines) {
+                return false
+            }
+            if block.lines == 0 {
+                partition = p
+                block.firstLine = offset
+                block.offset = 0
+                block.sourceName = "\(endpoint.topic)[\(p)]"
+            }
+            let room = min(size, block.capacity - block.count)
+            if let base = bytes.baseAddress { (block.bytes + block.count).update(from: base.assumingMemoryBound(to: UInt8.self), count: min(bytes.count, room)) }
+            if needsNewline && room > bytes.count { block.bytes[block.count + bytes.count] = UInt8(ascii: "\n") }
+            if room < size { block.oversizedRecord = true }
+            block.count += room
+            block.lines += 1
+            bytesRead += Int64(bytes.count)
+            recordsRead += 1
+            nextOffset[Int(p)] = offset + 1
+            return true
+        }
+        if let s = stash {
+            stash = nil
+            _ = s.bytes.withUnsafeBytes { append(s.partition, s.offset, $0) }
+        }
+        while !stopped.load(ordering: .relaxed) {
+            if block.lines > 0 && bufferedHead >= buffered.count { break }  // hand over what arrived; don't wait for a full block
+            if allAtEnd { break }
+            guard let m = nextMessage(timeoutMilliseconds: 100) else { continue }
+            defer { rd_kafka_message_destroy(m) }
+            let msg = m.pointee
+            if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+            guard msg.err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("consuming \(endpoint.topic)", msg.err) }
+            let p = Int(msg.partition)
+            if untilEnd && msg.offset >= endOffset[p] { continue }
+            let value = UnsafeRawBufferPointer(start: msg.payload, count: msg.len)
+            if !append(msg.partition, msg.offset, value) {
+                stash = (msg.partition, msg.offset, Array(value))
+                break
+            }
+        }
+        return block.lines > 0
+    }
+
+    /// The offsets to commit: per partition, the next offset to read.
+    public var positions: [(partition: Int, offset: Int64)] { (0..<partitions).map { ($0, nextOffset[$0]) } }
+
+    /// Commits the offsets of every record handed out so far (call after the output they produced
+    /// was flushed and acknowledged). Synchronous.
+    public func commit() throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in 0..<partitions { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)).pointee.offset = nextOffset[p] }
+        let err = rd_kafka_commit(rk, list, 0)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw KafkaError("committing offsets of \(endpoint.topic)", err) }
+    }
+}
