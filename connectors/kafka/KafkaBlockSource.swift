@@ -34,7 +34,14 @@ public final class KafkaBlockSource: BlockSource {
     public var totalBytes: Int64? { nil }
     public var name: String { "kafka://\(endpoint.topic)" }
 
-    public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:]) throws {
+    /// In a continuous run, a partition that delivered nothing for this long stops holding the
+    /// watermark back (it resumes when a record arrives), as Flink's `withIdleness`.
+    public let idleTimeoutSeconds: Double
+    private var lastDelivery: [Double] = []
+    private var reportedDone: [Bool] = []
+
+    public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:], idleTimeoutSeconds: Double = 5) throws {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.endpoint = endpoint
         self.format = format
         self.untilEnd = untilEnd
@@ -93,6 +100,28 @@ public final class KafkaBlockSource: BlockSource {
         for p in 0..<partitions { rd_kafka_topic_partition_list_add(assignment, topic, Int32(p)).pointee.offset = nextOffset[p] }
         let aErr = rd_kafka_assign(rk, assignment)
         guard aErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic)", aErr) }
+        lastDelivery = Array(repeating: monotonicSeconds(), count: partitions)
+        reportedDone = Array(repeating: false, count: partitions)
+    }
+
+    private var hasNewlyIdlePartition: Bool {
+        let now = monotonicSeconds()
+        return (0..<partitions).contains { !reportedDone[$0] && now - lastDelivery[$0] >= idleTimeoutSeconds }
+    }
+
+    /// Partitions that reached their end (until-end) or went idle (continuous) since last reported.
+    private func newlyDone() -> [Int32] {
+        var done: [Int32] = []
+        let now = untilEnd ? 0 : monotonicSeconds()
+        for p in 0..<partitions where !reportedDone[p] {
+            let isDone = untilEnd ? nextOffset[p] >= endOffset[p] && stash?.partition != Int32(p)
+                                  : now - lastDelivery[p] >= idleTimeoutSeconds
+            if isDone {
+                reportedDone[p] = true
+                done.append(Int32(p))
+            }
+        }
+        return done
     }
 
     /// Partitions whose records up to the end offsets were all read (until-end).
@@ -142,6 +171,10 @@ public final class KafkaBlockSource: BlockSource {
             bytesRead += Int64(bytes.count)
             recordsRead += 1
             nextOffset[Int(p)] = offset + 1
+            if !untilEnd {
+                lastDelivery[Int(p)] = monotonicSeconds()
+                reportedDone[Int(p)] = false  // an idle partition delivering again holds the watermark again
+            }
             return true
         }
         if let s = stash {
@@ -151,7 +184,10 @@ public final class KafkaBlockSource: BlockSource {
         while !stopped.load(ordering: .relaxed) {
             if block.lines > 0 && bufferedHead >= buffered.count { break }  // hand over what arrived; don't wait for a full block
             if allAtEnd { break }
-            guard let m = nextMessage(timeoutMilliseconds: 100) else { continue }
+            guard let m = nextMessage(timeoutMilliseconds: 100) else {
+                if !untilEnd, block.lines == 0, hasNewlyIdlePartition { break }
+                continue
+            }
             defer { rd_kafka_message_destroy(m) }
             let msg = m.pointee
             if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
@@ -163,6 +199,12 @@ public final class KafkaBlockSource: BlockSource {
                 stash = (msg.partition, msg.offset, Array(value))
                 break
             }
+        }
+        block.partition = block.lines > 0 ? partition : -1
+        block.partitionCount = Int32(partitions)
+        block.finishedPartitions = newlyDone()
+        if block.lines == 0 && !block.finishedPartitions.isEmpty && !stopped.load(ordering: .relaxed) && !allAtEnd {
+            return true  // an empty block that only says partitions went idle
         }
         return block.lines > 0
     }

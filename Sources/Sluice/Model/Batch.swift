@@ -32,6 +32,12 @@ public final class Batch: @unchecked Sendable {
     /// The source bytes the record positions point into; valid while the batch is processed.
     @exclusivity(unchecked) public var recordBytes: UnsafeRawPointer?
     public var sourceName: String = ""
+    /// The source partition every row of this batch came from (Kafka: the topic partition), or -1.
+    public var sourcePartition: Int32 = -1
+    /// How many partitions the source has (0: unpartitioned), for per-partition watermarks.
+    public var partitionCount: Int32 = 0
+    /// Partitions that delivered their last record with or before this batch (bounded inputs).
+    public var finishedPartitions: [Int32] = []
     /// A view shares another batch's columns and provenance and owns only its selection.
     private let isView: Bool
 
@@ -74,6 +80,9 @@ public final class Batch: @unchecked Sendable {
         count = batch.count
         recordBytes = batch.recordBytes
         sourceName = batch.sourceName
+        sourcePartition = batch.sourcePartition
+        partitionCount = batch.partitionCount
+        finishedPartitions = batch.finishedPartitions
         selectedCount = 0
     }
 

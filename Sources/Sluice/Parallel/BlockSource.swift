@@ -18,6 +18,11 @@ public final class Block: @unchecked Sendable {
     /// Where the block's records came from, when it is more precise than the source's name
     /// (a Kafka partition: `topic[3]`, with `firstLine` its first record's offset).
     public var sourceName: String?
+    /// The source partition of every record in the block (-1: unpartitioned), how many the source
+    /// has, and which reached their end with this block: for per-partition watermarks.
+    public var partition: Int32 = -1
+    public var partitionCount: Int32 = 0
+    public var finishedPartitions: [Int32] = []
 
     public init(capacity: Int) {
         self.capacity = capacity

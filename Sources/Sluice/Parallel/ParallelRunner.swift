@@ -305,7 +305,7 @@ final class ParallelRun: @unchecked Sendable {
                         }
                     }
                     if let terminal = stage.terminal {
-                        if view.selectedCount > 0 || unit.maxEventTime != .min {
+                        if view.selectedCount > 0 || unit.maxEventTime != .min || !view.finishedPartitions.isEmpty {
                             terminal.batchMaxTimeHint = unit.maxEventTime == .min ? nil : unit.maxEventTime
                             terminal.rowWatermarkHint = UnsafePointer(unit.rowWatermarks)
                             try terminal.process(view, runner.deadLetters) { try runStage(plan, 1, $0, shard: i) }
@@ -341,6 +341,9 @@ final class ParallelRun: @unchecked Sendable {
         let block = unit.block
         batch.reset()
         batch.sourceName = block.sourceName ?? runner.source.name
+        batch.sourcePartition = block.partition
+        batch.partitionCount = block.partitionCount
+        batch.finishedPartitions = block.finishedPartitions
         decoder.sourceName = batch.sourceName
         // Key columns carry this worker's dictionary ids.
         plan.replaceFullDictionaries()

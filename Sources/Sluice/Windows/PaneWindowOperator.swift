@@ -37,6 +37,8 @@ final class PaneWindowOperator: StatefulOperator {
     private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
     var batchMaxTimeHint: Int64?
     var rowWatermarkHint: UnsafePointer<Int64>?
+    /// Event-time progress per source partition: the watermark follows the slowest partition.
+    private var sources = SourceWatermarks()
     var keySlots: [Int] { keys.slots }
     var eventTimeSlot: Int? { timeSlot }
     /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
@@ -119,9 +121,10 @@ final class PaneWindowOperator: StatefulOperator {
         var lastStart = Int64.max, lastEnd = Int64.min, lastSlot: Int32 = 0
         var lastSafe = Int64.max
         var batchMaxTime = Int64.min
-        // The largest event time before each row (see PaneWindowState).
-        let earlierBatches = state.maxEventTime
-        var running = earlierBatches
+        // The largest event time before each row (see PaneWindowState), per source partition.
+        sources.configure(batch)
+        let (ownBefore, others) = sources.before(partition: batch.sourcePartition)
+        var running = ownBefore
         let rowHint = rowWatermarkHint
         rowWatermarkHint = nil
         var maxKey: Int32 = -1, maxSlot: Int32 = -1
@@ -142,9 +145,9 @@ final class PaneWindowOperator: StatefulOperator {
             }
             let maxBefore: Int64
             if let rowHint {
-                maxBefore = Swift.max(earlierBatches, rowHint[r])
+                maxBefore = Swift.min(Swift.max(ownBefore, rowHint[r]), others)
             } else {
-                maxBefore = running
+                maxBefore = Swift.min(running, others)
                 if t > running { running = t }
             }
             if t > batchMaxTime { batchMaxTime = t }
@@ -201,7 +204,9 @@ final class PaneWindowOperator: StatefulOperator {
             accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowSlots, times: rowTimes, floatScratch: floatScratch)
         }
         try emitLateCorrections(emit: emit)
-        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
+        if batchMaxTime != .min { sources.observe(partition: batch.sourcePartition, time: batchMaxTime) }
+        sources.finish(batch.finishedPartitions)
+        if sources.combined != .min { state.observe(time: sources.combined) }
         let firing = state.advance()
         try emitFiring(firing, emit: emit)
         state.release(firing)

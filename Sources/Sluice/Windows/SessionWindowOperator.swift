@@ -23,6 +23,8 @@ final class SessionWindowOperator: StatefulOperator {
     private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
     var batchMaxTimeHint: Int64?
     var rowWatermarkHint: UnsafePointer<Int64>?
+    /// Event-time progress per source partition: the watermark follows the slowest partition.
+    private var sources = SourceWatermarks()
     var keySlots: [Int] { keys.slots }
     var eventTimeSlot: Int? { timeSlot }
     var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
@@ -86,8 +88,9 @@ final class SessionWindowOperator: StatefulOperator {
         let prepared = keys.prepare(batch)
         let processingNow = spec.clock == .processing ? processingClock() : 0
         let timeColumn = timeSlot.map { batch.columns[$0] }
-        let earlierBatches = state.maxEventTime
-        var running = earlierBatches
+        sources.configure(batch)
+        let (ownBefore, others) = sources.before(partition: batch.sourcePartition)
+        var running = ownBefore
         let rowHint = rowWatermarkHint
         rowWatermarkHint = nil
         var batchMaxTime = Int64.min
@@ -107,9 +110,9 @@ final class SessionWindowOperator: StatefulOperator {
             }
             let maxBefore: Int64
             if let rowHint {
-                maxBefore = Swift.max(earlierBatches, rowHint[r])
+                maxBefore = Swift.min(Swift.max(ownBefore, rowHint[r]), others)
             } else {
-                maxBefore = running
+                maxBefore = Swift.min(running, others)
                 if t > running { running = t }
             }
             if t > batchMaxTime { batchMaxTime = t }
@@ -152,7 +155,9 @@ final class SessionWindowOperator: StatefulOperator {
             redirect.removeAll(keepingCapacity: true)
             accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowCells, times: rowTimes, floatScratch: floatScratch)
         }
-        if batchMaxTime != .min { state.observe(time: batchMaxTime) }
+        if batchMaxTime != .min { sources.observe(partition: batch.sourcePartition, time: batchMaxTime) }
+        sources.finish(batch.finishedPartitions)
+        if sources.combined != .min { state.observe(time: sources.combined) }
         let firing = state.advance()
         try emitFiring(firing, emit: emit)
         if spec.emit == .updates {
