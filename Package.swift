@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),
         .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
-        .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceWorkload"], path: "Tests/SluiceKafkaTests"),
+        .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceWorkload", "SluicePipelines"], path: "Tests/SluiceKafkaTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],
