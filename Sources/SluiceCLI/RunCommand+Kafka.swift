@@ -101,8 +101,8 @@ extension RunCommand {
             if summary.deadLettered > 0 { text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)") }
             if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
             if let kafkaSource {
-                text += "\n  input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets: "
-                    + kafkaSource.positions.map { "\($0.partition):\($0.offset)" }.joined(separator: " ")
+                let positions = kafkaSource.positions
+                text += "\n  input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets of \(positions.count) partitions (up to \(positions.reduce(Int64(0)) { $0 + $1.offset }) records)"
             }
             text += "\n  output: \(kafkaOut.map(\.description) ?? output)"
             printError(text)
