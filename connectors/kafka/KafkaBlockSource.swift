@@ -24,11 +24,12 @@ public final class KafkaBlockSource: BlockSource {
     /// Per partition: the next offset to read, and (until-end) where to stop.
     private var nextOffset: [Int64] = []
     private var endOffset: [Int64] = []
-    private var stash: (partition: Int32, offset: Int64, bytes: [UInt8])?
+    private var partitionQueues: [OpaquePointer] = []
+    /// Per partition: records polled that did not fit the block they came with.
+    private var leftovers: [[(offset: Int64, bytes: [UInt8])]] = []
+    private var roundRobin = 0
     private let stopped = Atomic<Bool>(false)
     private var messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
-    private var buffered: [UnsafeMutablePointer<rd_kafka_message_t>] = []
-    private var bufferedHead = 0
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
     public var totalBytes: Int64? { nil }
@@ -55,8 +56,8 @@ public final class KafkaBlockSource: BlockSource {
     }
 
     deinit {
-        for m in buffered[bufferedHead...] { rd_kafka_message_destroy(m) }
         messages.deallocate()
+        for q in partitionQueues { rd_kafka_queue_destroy(q) }
         rd_kafka_queue_destroy(queue)
         rd_kafka_consumer_close(rk)
         rd_kafka_destroy(rk)
@@ -98,6 +99,7 @@ public final class KafkaBlockSource: BlockSource {
         let assignment = rd_kafka_topic_partition_list_new(Int32(partitions))!
         defer { rd_kafka_topic_partition_list_destroy(assignment) }
         for p in 0..<partitions { rd_kafka_topic_partition_list_add(assignment, topic, Int32(p)).pointee.offset = nextOffset[p] }
+        splitQueues()  // before assigning: no message may reach the shared queue first
         let aErr = rd_kafka_assign(rk, assignment)
         guard aErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic)", aErr) }
         lastDelivery = Array(repeating: monotonicSeconds(), count: partitions)
@@ -114,7 +116,7 @@ public final class KafkaBlockSource: BlockSource {
         var done: [Int32] = []
         let now = untilEnd ? 0 : monotonicSeconds()
         for p in 0..<partitions where !reportedDone[p] {
-            let isDone = untilEnd ? nextOffset[p] >= endOffset[p] && stash?.partition != Int32(p)
+            let isDone = untilEnd ? nextOffset[p] >= endOffset[p] && (leftovers.isEmpty || leftovers[p].isEmpty)
                                   : now - lastDelivery[p] >= idleTimeoutSeconds
             if isDone {
                 reportedDone[p] = true
@@ -126,36 +128,31 @@ public final class KafkaBlockSource: BlockSource {
 
     /// Partitions whose records up to the end offsets were all read (until-end).
     private var allAtEnd: Bool {
-        untilEnd && stash == nil && (0..<partitions).allSatisfy { nextOffset[$0] >= endOffset[$0] }
+        untilEnd && (0..<partitions).allSatisfy { nextOffset[$0] >= endOffset[$0] && (leftovers.isEmpty || leftovers[$0].isEmpty) }
     }
 
-    /// The next message, from the local buffer or a batch poll (nil after a poll timeout).
-    private func nextMessage(timeoutMilliseconds: Int32) -> UnsafeMutablePointer<rd_kafka_message_t>? {
-        if bufferedHead < buffered.count {
-            let m = buffered[bufferedHead]
-            bufferedHead += 1
-            return m
+    /// Takes a partition's messages off the shared consumer queue: each partition gets its own
+    /// queue, so a block is filled from one partition with one batch poll.
+    private func splitQueues() {
+        for p in 0..<partitions {
+            let q = rd_kafka_queue_get_partition(rk, endpoint.topic, Int32(p))!
+            rd_kafka_queue_forward(q, nil)
+            partitionQueues.append(q)
         }
-        buffered.removeAll(keepingCapacity: true)
-        bufferedHead = 0
-        let n = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, messages, 4096)
-        guard n > 0 else { return nil }
-        for i in 0..<n { buffered.append(messages[i]!) }
-        bufferedHead = 1
-        return buffered[0]
+        leftovers = Array(repeating: [], count: partitions)
     }
 
     public func next(into block: Block, maxLines: Int) throws -> Bool {
         block.count = 0
         block.lines = 0
         block.oversizedRecord = false
+        block.partition = -1
         var partition: Int32 = -1
+        /// Appends one record; false if the block is full (the record was not taken).
         func append(_ p: Int32, _ offset: Int64, _ bytes: UnsafeRawBufferPointer) -> Bool {
             let needsNewline = bytes.last != UInt8(ascii: "\n")
             let size = bytes.count + (needsNewline ? 1 : 0)
-            if block.lines > 0 && (p != partition || offset != block.firstLine + Int64(block.lines) || block.count + size > block.capacity || block.lines >= maxLines) {
-                return false
-            }
+            if block.lines > 0 && (block.count + size > block.capacity || block.lines >= maxLines) { return false }
             if block.lines == 0 {
                 partition = p
                 block.firstLine = offset
@@ -171,40 +168,71 @@ public final class KafkaBlockSource: BlockSource {
             bytesRead += Int64(bytes.count)
             recordsRead += 1
             nextOffset[Int(p)] = offset + 1
-            if !untilEnd {
-                lastDelivery[Int(p)] = monotonicSeconds()
-                reportedDone[Int(p)] = false  // an idle partition delivering again holds the watermark again
-            }
             return true
         }
-        if let s = stash {
-            stash = nil
-            _ = s.bytes.withUnsafeBytes { append(s.partition, s.offset, $0) }
-        }
-        while !stopped.load(ordering: .relaxed) {
-            if block.lines > 0 && bufferedHead >= buffered.count { break }  // hand over what arrived; don't wait for a full block
+        outer: while !stopped.load(ordering: .relaxed) {
             if allAtEnd { break }
-            guard let m = nextMessage(timeoutMilliseconds: 100) else {
-                if !untilEnd, block.lines == 0, hasNewlyIdlePartition { break }
-                continue
+            for _ in 0..<partitions {
+                let p = roundRobin
+                roundRobin = (roundRobin + 1) % partitions
+                // Records that did not fit the previous block come first.
+                if !leftovers[p].isEmpty {
+                    var taken = 0
+                    for record in leftovers[p] {
+                        guard record.bytes.withUnsafeBytes({ append(Int32(p), record.offset, $0) }) else { break }
+                        taken += 1
+                    }
+                    leftovers[p].removeFirst(taken)
+                    break outer
+                }
+                if untilEnd && nextOffset[p] >= endOffset[p] { continue }
+                let n = rd_kafka_consume_batch_queue(partitionQueues[p], 0, messages, min(maxLines, 4096))
+                guard n > 0 else { continue }
+                var failure: KafkaError?
+                for i in 0..<n {
+                    let m = messages[i]!
+                    defer { rd_kafka_message_destroy(m) }
+                    let msg = m.pointee
+                    if failure != nil { continue }
+                    if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                    guard msg.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                        failure = KafkaError("consuming \(endpoint.topic)[\(p)]", msg.err)
+                        continue
+                    }
+                    if untilEnd && msg.offset >= endOffset[p] { continue }
+                    let value = UnsafeRawBufferPointer(start: msg.payload, count: msg.len)
+                    if !leftovers[p].isEmpty || !append(msg.partition, msg.offset, value) {
+                        leftovers[p].append((msg.offset, Array(value)))
+                    }
+                }
+                if let failure { throw failure }
+                if !untilEnd {
+                    lastDelivery[p] = monotonicSeconds()
+                    reportedDone[p] = false  // an idle partition delivering again holds the watermark again
+                }
+                if block.lines > 0 { break outer }
             }
-            defer { rd_kafka_message_destroy(m) }
-            let msg = m.pointee
-            if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
-            guard msg.err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("consuming \(endpoint.topic)", msg.err) }
-            let p = Int(msg.partition)
-            if untilEnd && msg.offset >= endOffset[p] { continue }
-            let value = UnsafeRawBufferPointer(start: msg.payload, count: msg.len)
-            if !append(msg.partition, msg.offset, value) {
-                stash = (msg.partition, msg.offset, Array(value))
-                break
+            // Nothing waiting in any partition: serve the consumer queue (errors, events) while waiting.
+            let n = rd_kafka_consume_batch_queue(queue, 50, messages, 64)
+            if n > 0 {
+                for i in 0..<n {
+                    let m = messages[i]!
+                    defer { rd_kafka_message_destroy(m) }
+                    let msg = m.pointee
+                    if msg.err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError("consuming \(endpoint.topic)", msg.err) }
+                    // A record that reached the shared queue anyway is kept, never dropped.
+                    if msg.err == RD_KAFKA_RESP_ERR_NO_ERROR, Int(msg.partition) < partitions, !(untilEnd && msg.offset >= endOffset[Int(msg.partition)]) {
+                        leftovers[Int(msg.partition)].append((msg.offset, Array(UnsafeRawBufferPointer(start: msg.payload, count: msg.len))))
+                    }
+                }
             }
+            if !untilEnd, hasNewlyIdlePartition { break }
         }
         block.partition = block.lines > 0 ? partition : -1
         block.partitionCount = Int32(partitions)
         block.finishedPartitions = newlyDone()
         if block.lines == 0 && !block.finishedPartitions.isEmpty && !stopped.load(ordering: .relaxed) && !allAtEnd {
-            return true  // an empty block that only says partitions went idle
+            return true  // an empty block that only says partitions finished or went idle
         }
         return block.lines > 0
     }
