@@ -8,7 +8,8 @@ set -euo pipefail
 # libzstd-dev + pkg-config: zstd-compressed replay segments (the CZstd system-library target).
 # librdkafka-dev: the Kafka client and its built-in Kafka-protocol cluster (`sluice broker`, CRdKafka).
 # kcat: a second Kafka client for interop tests and for looking at topics by hand.
-packages=(python3 pkg-config libzstd-dev librdkafka-dev kcat)
+# python3-venv: the virtual environment for the Python Kafka client of the interop tests.
+packages=(python3 python3-venv pkg-config libzstd-dev librdkafka-dev kcat)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,6 +26,15 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A Python Kafka client (confluent-kafka, from PyPI) for the interop tests, in a virtual
+# environment of the project's own (.build/python), so the system Python stays untouched.
+VENV="$(cd "$(dirname "$0")/.." && pwd)/.build/python"
+if ! "$VENV/bin/python" -c "import confluent_kafka" >/dev/null 2>&1; then
+    echo "setup: installing confluent-kafka into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check confluent-kafka
 fi
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain required)" >&2; exit 1; }
