@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Sluice
 import SluiceFiles
+import SluiceKafka
 import SluiceML
 
 /// `sluice train`: continuous (prequential) training of a classifier from a file of labelled
@@ -15,12 +16,25 @@ struct TrainCommand: ParsableCommand {
         a candidate model; a confirmed drift starts one from the last --replay records if none runs, then both models \
         are scored side by side on the next --holdout records and the candidate is promoted only if it was more \
         accurate (otherwise the current model stays). Versions are saved as JSON in --registry (see `sluice models`). \
-        Input: a CSV file with a header, or NDJSON with --features. Kafka input comes with the Kafka connectors and \
-        is not available in this build.
+        Input: a CSV file with a header, NDJSON with --features, or a Kafka topic (kafka://HOSTS/TOPIC?group=G, \
+        with --format, --features, --label and --classes; until SIGINT/SIGTERM, or --until-end). With --model-topic, \
+        every saved version is also published to a Kafka topic as its JSON document, keyed by version.
         """)
 
-    @Option(name: .shortAndLong, help: "Labelled records: CSV with a header line, or NDJSON (with --features).")
+    @Option(name: .shortAndLong, help: "Labelled records: CSV with a header line, NDJSON (with --features), or kafka://HOSTS/TOPIC?group=G.")
     var input: String
+
+    @Option(help: "Kafka input: the class labels, comma-separated (a stream cannot be scanned for them first).")
+    var classes: String?
+
+    @Flag(help: "Kafka input: stop at the end offsets present at start.")
+    var untilEnd = false
+
+    @Option(help: "Publish every saved model version to this Kafka topic (kafka://HOSTS/TOPIC), keyed by version.")
+    var modelTopic: String?
+
+    @Option(help: "A librdkafka properties file for Kafka input and the model topic.")
+    var kafkaConfig: String?
 
     @Option(help: "Input format: csv or ndjson (default: from the extension).")
     var format: String?
@@ -75,8 +89,20 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: input)
             ?? { throw ValidationError("cannot tell the format of '\(input)': pass --format csv or --format ndjson") }()
+        var signals = sigset_t()
+        if KafkaEndpoint.isKafka(input) || modelTopic != nil {
+            // librdkafka threads must not receive SIGINT/SIGTERM.
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGINT)
+            sigaddset(&signals, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &signals, nil)
+        }
         var names: [String]
-        if inputFormat == .csv {
+        let kafkaInput = try KafkaEndpoint.isKafka(input) ? KafkaEndpoint(parsing: input) : nil
+        if kafkaInput != nil {
+            guard let features, let label else { throw ValidationError("Kafka input needs --features and --label (and --classes)") }
+            names = features.split(separator: ",").map(String.init) + [label]
+        } else if inputFormat == .csv {
             guard let handle = FileHandle(forReadingAtPath: input) else { throw RuntimeError("cannot read \(input)") }
             let head = handle.readData(ofLength: 64 * 1024)
             try? handle.close()
@@ -96,9 +122,14 @@ struct TrainCommand: ParsableCommand {
         // Classes: the label values present in the file, sorted (numerically when they are numbers).
         let letters = DeadLetters(sink: nil)
         var labelValues = Set<String>()
-        try forEachBatch(schema: schema, format: inputFormat, letters: DeadLetters(sink: nil)) { batch in
-            let column = batch.column(labelName)!
-            for r in 0..<batch.count where column.isValid(r) { labelValues.insert(batch.arena.string(column.strings[r])) }
+        if kafkaInput != nil {
+            guard let classes else { throw ValidationError("Kafka input needs --classes (the label values, comma-separated)") }
+            labelValues = Set(classes.split(separator: ",").map(String.init))
+        } else {
+            try forEachBatch(schema: schema, format: inputFormat, letters: DeadLetters(sink: nil)) { batch in
+                let column = batch.column(labelName)!
+                for r in 0..<batch.count where column.isValid(r) { labelValues.insert(batch.arena.string(column.strings[r])) }
+            }
         }
         guard labelValues.count >= 2 else { throw RuntimeError("the label column '\(labelName)' has fewer than two classes") }
         let classes = ClassLabels(labelValues.sorted { a, b in
@@ -124,6 +155,8 @@ struct TrainCommand: ParsableCommand {
         if let onPromote { trainer.triggers.append(try TriggerRunner(.command(onPromote), on: [.promotion])) }
         if let onDrift { trainer.triggers.append(try TriggerRunner(.command(onDrift), on: [.drift])) }
         if let post { trainer.triggers.append(try TriggerRunner(.post(url: post), on: [.drift, .promotion])) }
+        let settings = try KafkaProperties.load(kafkaConfig)
+        let publisher = try modelTopic.map { try ModelTopicPublisher(KafkaEndpoint(parsing: $0), registry: registry, settings: settings) }
         let live = !quiet && isatty(2) != 0
         let start = monotonicSeconds()
         var lastReport = start
@@ -133,6 +166,9 @@ struct TrainCommand: ParsableCommand {
                 + "(last \(trainer.window): \(fixed(trainer.windowAccuracy * 100, 2)) %), \(trainer.drifts) drifts, \(trainer.promotions) promotions, model v\(trainer.currentVersion.map(String.init) ?? "-")"
         }
         trainer.onEvent = { event in
+            if let version = event.version, event.kind == .promotion || event.kind == .published {
+                do { try publisher?.publish(version) } catch { printError("model topic: \(error)") }
+            }
             guard !quiet else { return }
             var text = "\(event.kind.rawValue) at record \(event.position)"
             if let v = event.version { text += ", model v\(v)" }
@@ -140,7 +176,7 @@ struct TrainCommand: ParsableCommand {
             printError((live ? "\r\u{1B}[K" : "") + text)
         }
         let extractor = FeatureExtractor(features: featureNames, target: .classification(column: labelName, classes: classes))
-        try forEachBatch(schema: schema, format: inputFormat, letters: letters) { batch in
+        let learn: (Batch) throws -> Void = { batch in
             let rows = try extractor.extract(batch)
             for i in 0..<rows {
                 try trainer.process(UnsafeBufferPointer(rebasing: extractor.features[(i * d)..<((i + 1) * d)]), label: Int(extractor.classIndices[i]))
@@ -151,7 +187,20 @@ struct TrainCommand: ParsableCommand {
                 if live { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8)) } else { printError(line()) }
             }
         }
+        if let kafkaInput {
+            let source = try KafkaBlockSource(kafkaInput, format: inputFormat, untilEnd: untilEnd, settings: settings)
+            if !untilEnd {
+                let stopper = KafkaStopOnSignal(source)
+                let blocked = signals
+                Thread { stopper.waitForSignals(blocked) }.start()
+            }
+            try forEachKafkaBatch(source, schema: schema, letters: letters, learn)
+        } else {
+            try forEachBatch(schema: schema, format: inputFormat, letters: letters, learn)
+        }
         let final = try trainer.finish()
+        if let final { try publisher?.publish(final) }
+        try publisher?.flush()
         if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if !quiet {
             var text = "sluice train: " + line()
@@ -167,6 +216,26 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Decodes a Kafka source's blocks on this thread, one batch each; commits after the last.
+    private func forEachKafkaBatch(_ source: KafkaBlockSource, schema: Schema, letters: DeadLetters, _ body: (Batch) throws -> Void) throws {
+        try source.open(schema: schema)
+        let decoder = source.makeDecoder()
+        try decoder.open(schema: schema)
+        let block = Block(capacity: (1 << 20) + (64 << 10))
+        let batch = Batch(schema: schema, capacity: 4096)
+        while try source.next(into: block, maxLines: 4096) {
+            guard block.lines > 0 else { continue }
+            batch.reset()
+            batch.sourceName = block.sourceName ?? source.name
+            batch.recordBytes = UnsafeRawPointer(block.bytes)
+            decoder.reposition(line: block.firstLine, offset: block.offset)
+            _ = try decoder.decode(block.bytes, count: block.count, atEnd: true, into: batch, deadLetters: letters)
+            batch.selectAll()
+            try body(batch)
+        }
+        try source.commit()
+    }
+
     private func forEachBatch(schema: Schema, format: RecordFormat, letters: DeadLetters, _ body: (Batch) throws -> Void) throws {
         let source = try FileSource(path: input, decoder: format.makeDecoder(csvHeader: true))
         try source.open(schema: schema)
@@ -178,4 +247,26 @@ struct TrainCommand: ParsableCommand {
             try body(batch)
         }
     }
+}
+
+/// Publishes saved model versions to a Kafka topic: the version's JSON document, keyed by its number.
+final class ModelTopicPublisher {
+    let endpoint: KafkaEndpoint
+    let registry: ModelRegistry
+    let producer: KafkaProducer
+
+    init(_ endpoint: KafkaEndpoint, registry: ModelRegistry, settings: [String: String]) throws {
+        self.endpoint = endpoint
+        self.registry = registry
+        producer = try KafkaProducer(bootstrapServers: endpoint.bootstrapServers, settings: settings)
+    }
+
+    func publish(_ version: Int) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(try registry.load(version)), as: UTF8.self)
+        try producer.send(topic: endpoint.topic, key: String(version), value: json)
+    }
+
+    func flush() throws { try producer.flush() }
 }

@@ -37,3 +37,24 @@ import Testing
         #expect(missing.stderr.contains("model version 99 does not exist"))
     }
 }
+
+/// `sluice train` from a Kafka topic, publishing every saved version to a model topic.
+@Suite(.serialized) struct TrainKafkaCLITests {
+    @Test func trainsFromKafkaAndPublishesVersions() throws {
+        let dir = try TempDir()
+        let broker = try KafkaCLITests.Broker(dir, topics: ["train:4", "models:1"])
+        var stream = HyperplaneConcepts(seed: 7, schedule: DriftSchedule(initialConcept: 0, changes: [.init(at: 8000, to: 1)]))
+        try dir.write("stream.csv", stream.csv(rows: 14_000, header: false))
+        #expect(try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "train", "--no-header", dir.path("stream.csv")]).status == 0)
+        let r = try CLI.run(["train", "--input", "kafka://\(broker.bootstrap)/train?group=trainer", "--format", "csv",
+                             "--features", "x1,x2,x3,x4,x5", "--label", "label", "--classes", "0,1", "--until-end",
+                             "--registry", dir.path("models"), "--learning-rate", "0.005", "--model-topic", "kafka://\(broker.bootstrap)/models"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("sluice train: 14000 records"))
+        let versions = try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "models", "-o", dir.path("models.ndjson")])
+        #expect(versions.status == 0)
+        let docs = try dir.read("models.ndjson").split(separator: "\n")
+        #expect(docs.count >= 2, "at least one promotion and the final version")
+        #expect(docs.last?.contains("\"reason\":\"final\"") == true)
+    }
+}
