@@ -91,12 +91,12 @@ public final class ContinuousTrainer {
             if candidate.predict(row) == label { shadowCandidate += 1 }
             shadowRecords -= 1
         }
-        let signal = detector.map { d -> DriftSignal in
-            var d = d
-            let s = d.update(hit ? 0 : 1)
+        var signal = DriftSignal.none
+        if var d = detector {
+            detector = nil  // so `d` is the only reference: updated in place, not copied per record
+            signal = d.update(hit ? 0 : 1)
             detector = d
-            return s
-        } ?? .none
+        }
         if signal == .drift { try emit(TrainerEvent(kind: .drift, position: position, version: currentVersion)) }
         let actions = machine.record(position, signal: signal)
         for action in actions { try perform(action) }
