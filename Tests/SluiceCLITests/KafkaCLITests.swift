@@ -61,7 +61,7 @@ import Testing
         let input = WorkloadFiles.eventsPath(for: .ndjson, in: dir.url.path, events: 20_000)
         #expect(try sh("\(kcat) -P -b \(broker.bootstrap) -t sensors -l '\(input)'").status == 0)
         let run = try CLI.run(["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=interop", "--format", "ndjson",
-                               "--output", "kafka://\(broker.bootstrap)/features", "--output-format", "csv", "--until-end"])
+                               "--output", "kafka://\(broker.bootstrap)/features", "--output-format", "csv", "--until-end", "--dead-letter", dir.path("dead-letter.ndjson")])
         #expect(run.status == 0, "\(run.stderr)")
         let consumed = try sh("\(kcat) -C -b \(broker.bootstrap) -t features -e -q")
         let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + consumed.output
@@ -76,23 +76,29 @@ import Testing
     @Test func killedRunsLoseNoWindow() throws {
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["sensors:16", "features:16"])
-        let n = 60_000
+        let n = 150_000
         #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
         let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
         let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", input])
         #expect(produced.status == 0, "\(produced.stderr)")
-        let args = ["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=crashy", "--format", "csv",
-                    "--output", "kafka://\(broker.bootstrap)/features", "--until-end", "--quiet", "--dead-letter", "none"]
+        func args(group: String) -> [String] {
+            ["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=\(group)", "--format", "csv",
+             "--output", "kafka://\(broker.bootstrap)/\(group == "probe" ? "probe-out" : "features")", "--until-end", "--quiet", "--dead-letter", "none"]
+        }
+        // How long one uninterrupted run takes here (its own group and output), so kills land inside runs.
+        let probeStart = Date()
+        #expect(try CLI.run(args(group: "probe")).status == 0)
+        let duration = Date().timeIntervalSince(probeStart)
         var generator = SystemRandomNumberGenerator()
         var kills = 0
         for _ in 0..<10 {
             let p = Process()
             p.executableURL = CLI.binary
-            p.arguments = args
+            p.arguments = args(group: "crashy")
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32.random(in: 50_000...700_000, using: &generator))
+            usleep(UInt32(duration * Double.random(in: 0.1...0.8, using: &generator) * 1_000_000))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
@@ -100,7 +106,7 @@ import Testing
             p.waitUntilExit()
         }
         #expect(kills > 0, "no run was killed: the runs finished too fast for this test")
-        let final = try CLI.run(args)
+        let final = try CLI.run(args(group: "crashy"))
         #expect(final.status == 0, "\(final.stderr)")
         let consumed = try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "features", "-o", dir.path("out.csv")])
         #expect(consumed.status == 0)

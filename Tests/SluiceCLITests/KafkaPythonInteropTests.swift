@@ -50,7 +50,7 @@ import Testing
         let produce = try KafkaCLITests().sh("\(Self.python) '\(dir.path("produce.py"))' \(broker.bootstrap) '\(input)'")
         #expect(produce.status == 0)
         let run = try CLI.run(["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=py-interop", "--format", "ndjson",
-                               "--output", "kafka://\(broker.bootstrap)/features", "--output-format", "csv", "--until-end"])
+                               "--output", "kafka://\(broker.bootstrap)/features", "--output-format", "csv", "--until-end", "--dead-letter", dir.path("dead-letter.ndjson")])
         #expect(run.status == 0, "\(run.stderr)")
         let consume = try KafkaCLITests().sh("\(Self.python) '\(dir.path("consume.py"))' \(broker.bootstrap) '\(dir.path("out.csv"))'")
         #expect(consume.status == 0)
