@@ -26,11 +26,7 @@ struct BenchKafkaCommand: ParsableCommand {
     var dataDir: String = "data/bench"
 
     func run() throws {
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        _ = blockTerminationSignals()
         #if DEBUG
         printError("warning: this is a debug build; use `swift build -c release` and .build/release/sluice for meaningful figures")
         #endif

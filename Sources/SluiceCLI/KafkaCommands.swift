@@ -35,11 +35,7 @@ struct BrokerCommand: ParsableCommand {
 
     func run() throws {
         // Before any librdkafka thread exists: signals must reach only the thread that waits for them.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        var signals = blockTerminationSignals()
 
         let broker = try DevBroker(brokers: brokers)
         for t in topics {

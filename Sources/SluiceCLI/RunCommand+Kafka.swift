@@ -28,11 +28,7 @@ extension RunCommand {
     /// Kafka sinks (one producer per shard) or a file sink; offsets committed after the output is flushed.
     func runWithKafka(_ spec: PipelineSpec) throws {
         // librdkafka threads must not receive SIGINT/SIGTERM: block them before any handle exists.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let signals = blockTerminationSignals()
 
         let settings = try KafkaProperties.load(kafkaConfig)
         let kafkaIn = try input.hasPrefix("kafka://") ? KafkaEndpoint(parsing: input) : nil

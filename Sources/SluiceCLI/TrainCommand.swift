@@ -89,14 +89,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: input)
             ?? { throw ValidationError("cannot tell the format of '\(input)': pass --format csv or --format ndjson") }()
-        var signals = sigset_t()
-        if KafkaEndpoint.isKafka(input) || modelTopic != nil {
-            // librdkafka threads must not receive SIGINT/SIGTERM.
-            sigemptyset(&signals)
-            sigaddset(&signals, SIGINT)
-            sigaddset(&signals, SIGTERM)
-            pthread_sigmask(SIG_BLOCK, &signals, nil)
-        }
+        // librdkafka threads must not receive SIGINT/SIGTERM.
+        let signals = KafkaEndpoint.isKafka(input) || modelTopic != nil ? blockTerminationSignals() : sigset_t()
         var names: [String]
         let kafkaInput = try KafkaEndpoint.isKafka(input) ? KafkaEndpoint(parsing: input) : nil
         if kafkaInput != nil {

@@ -7,9 +7,6 @@
 /// Output rows carry `window_start` and `window_end`: the event times of the first and last record.
 final class CountWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    let keys: WindowKeys
-    let timeSlot: Int?
-    let timeIsFloat: Bool
     @exclusivity(unchecked) private var state: CountWindowState
     private let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
@@ -18,14 +15,24 @@ final class CountWindowOperator: StatefulOperator {
     private var waitingValid: [[UInt8]]
     private var freeValueSlots: [Int32] = []
     private var valueSlotCount: Int32 = 0
-    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
-    var batchMaxTimeHint: Int64?
-    var rowWatermarkHint: UnsafePointer<Int64>?
-    /// Event-time progress per source partition: the watermark follows the slowest partition.
-    private var sources = SourceWatermarks()
-    var keySlots: [Int] { keys.slots }
-    var eventTimeSlot: Int? { timeSlot }
-    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
+    let input: WindowInput
+    var keys: WindowKeys { input.keys }
+    var keySlots: [Int] { input.keys.slots }
+    var eventTimeSlot: Int? { input.timeSlot }
+    var batchMaxTimeHint: Int64? {
+        get { input.batchMaxTimeHint }
+        set { input.batchMaxTimeHint = newValue }
+    }
+    var rowWatermarkHint: UnsafePointer<Int64>? {
+        get { input.rowWatermarkHint }
+        set { input.rowWatermarkHint = newValue }
+    }
+    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
+    var processingClock: () -> Int64 {
+        get { input.processingClock }
+        set { input.processingClock = newValue }
+    }
     var rowsEmitted: Int { emitter.rowsEmitted }
     /// Key ids at which the window considers compacting its key space (tests lower it).
     var compactionThreshold = 1 << 16
@@ -57,18 +64,13 @@ final class CountWindowOperator: StatefulOperator {
         guard spec.emit == .final else { throw PlanError("count windows emit each window once, when it is full: 'emit: updates' does not apply") }
         if let ttl = spec.ttl, ttl.milliseconds <= 0 { throw PlanError("ttl must be positive, got \(ttl)") }
         state = CountWindowState(size: n, bound: spec.maxOutOfOrderness.milliseconds, ttl: spec.ttl?.milliseconds)
-        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
-        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        input = try WindowInput(spec, inputSchema: inputSchema, dictionaries: dictionaries, deadLetters: deadLetters)
         let stats = try WindowStatistics.fields(spec, inputSchema, allowStrings: false)
         accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false)
-        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+        emitter = WindowEmitter(spec: spec, keys: input.keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         waitingValues = Array(repeating: [], count: stats.fields.count)
         waitingValid = Array(repeating: [], count: stats.fields.count)
-        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
-        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
-        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
-        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
     }
 
     var stateBytes: Int { accumulators.stateBytes + state.pending.count * (24 + 9 * waitingValues.count) + state.open.count * 40 + keys.byteSize }
@@ -79,46 +81,13 @@ final class CountWindowOperator: StatefulOperator {
     }
 
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
-        let prepared = keys.prepare(batch)
-        let processingNow = spec.clock == .processing ? processingClock() : 0
-        let timeColumn = timeSlot.map { batch.columns[$0] }
-        sources.configure(batch)
-        let (ownBefore, others) = sources.before(partition: batch.sourcePartition)
-        var running = ownBefore
-        let rowHint = rowWatermarkHint
-        rowWatermarkHint = nil
-        var batchMaxTime = Int64.min
-        let sel = batch.selection
         let statColumns = accumulators.fields.map { batch.columns[$0.slot] }
-        for j in 0..<batch.selectedCount {
-            let r = Int(sel[j])
-            let t: Int64
-            if let timeColumn {
-                guard timeColumn.validity[r] != 0 else {
-                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
-                    continue
-                }
-                t = timeIsFloat ? Int64(timeColumn.float64[r].rounded(.down)) : timeColumn.int64[r]
-            } else {
-                t = processingNow
-            }
-            let maxBefore: Int64
-            if let rowHint {
-                maxBefore = Swift.min(Swift.max(ownBefore, rowHint[r]), others)
-            } else {
-                maxBefore = Swift.min(running, others)
-                if t > running { running = t }
-            }
-            if t > batchMaxTime { batchMaxTime = t }
-            guard let key = keys.id(batch, r, prepared) else {
-                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
-                continue
-            }
+        let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
             let w = state.watermark(afterMax: maxBefore)
             if state.isLate(time: t, watermark: w) {
-                try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                try deadLetters.reject(batch, row: r, reason: input.lateReason, value: String(t),
                                        detail: "count window: record is \(w - t) ms behind the watermark \(w) and can no longer be placed in event-time order")
-                continue
+                return false
             }
             let slot = valueSlot()
             for (i, c) in statColumns.enumerated() {
@@ -127,15 +96,10 @@ final class CountWindowOperator: StatefulOperator {
                 waitingValues[i][Int(slot)] = valid == 0 ? 0 : (c.type == .float64 ? c.float64[r] : Double(c.int64[r]))
             }
             state.enqueue(time: t, key: key, slot: slot)
+            return false  // the record waits in the state, not in the batch
         }
-        batch.selectedCount = 0
-        if let hint = batchMaxTimeHint {
-            batchMaxTime = Swift.max(batchMaxTime, hint)
-            batchMaxTimeHint = nil
-        }
-        if batchMaxTime != .min { sources.observe(partition: batch.sourcePartition, time: batchMaxTime) }
-        sources.finish(batch.finishedPartitions)
-        if sources.combined != .min { state.observe(time: sources.combined) }
+        let progress = input.endBatch(batch, maxTime: batchMaxTime)
+        if progress != .min { state.observe(time: progress) }
         try apply(state.advance(), emit: emit)
         compactKeysIfSparse()
     }

@@ -11,9 +11,6 @@ import Glibc
 /// (panes, watermark, lateness) live in ``PaneWindowState``.
 final class PaneWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    let keys: WindowKeys
-    let timeSlot: Int?
-    let timeIsFloat: Bool
     @exclusivity(unchecked) private var state: PaneWindowState
     private let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
@@ -34,15 +31,24 @@ final class PaneWindowOperator: StatefulOperator {
     private var keyStamps: [Int64] = []
     private var keyStamp: Int64 = 0
 
-    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
-    var batchMaxTimeHint: Int64?
-    var rowWatermarkHint: UnsafePointer<Int64>?
-    /// Event-time progress per source partition: the watermark follows the slowest partition.
-    private var sources = SourceWatermarks()
-    var keySlots: [Int] { keys.slots }
-    var eventTimeSlot: Int? { timeSlot }
+    /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
+    let input: WindowInput
+    var keys: WindowKeys { input.keys }
+    var keySlots: [Int] { input.keys.slots }
+    var eventTimeSlot: Int? { input.timeSlot }
+    var batchMaxTimeHint: Int64? {
+        get { input.batchMaxTimeHint }
+        set { input.batchMaxTimeHint = newValue }
+    }
+    var rowWatermarkHint: UnsafePointer<Int64>? {
+        get { input.rowWatermarkHint }
+        set { input.rowWatermarkHint = newValue }
+    }
     /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
-    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    var processingClock: () -> Int64 {
+        get { input.processingClock }
+        set { input.processingClock = newValue }
+    }
     @exclusivity(unchecked) private(set) var windowsEmitted = 0
     var rowsEmitted: Int { emitter.rowsEmitted }
 
@@ -75,23 +81,18 @@ final class PaneWindowOperator: StatefulOperator {
         guard size / state.paneMs <= 100_000 else {
             throw PlanError("a \(spec.kind) window spans \(size / state.paneMs) panes of \(TimeSpan(milliseconds: state.paneMs)); choose a slide that divides the size more evenly")
         }
-        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
-        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        input = try WindowInput(spec, inputSchema: inputSchema, dictionaries: dictionaries, deadLetters: deadLetters)
         let stats = try WindowStatistics.fields(spec, inputSchema)
         accumulators = WindowAccumulators(fields: stats.fields, stringFields: stats.strings)
         let panesPerWindow = state.sizeMs / state.paneMs
         blocks = panesPerWindow > 2 ? SlidingWindowBlocks(panesPerWindow: panesPerWindow, fields: stats.fields, stringFields: stats.strings) : nil
-        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+        emitter = WindowEmitter(spec: spec, keys: input.keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         cells = .allocate(capacity: inputCapacity)
         rowKeys = .allocate(capacity: inputCapacity)
         rowSlots = .allocate(capacity: inputCapacity)
         rowTimes = .allocate(capacity: inputCapacity)
         floatScratch = .allocate(capacity: inputCapacity)
-        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
-        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
-        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
-        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
     }
 
     deinit {
@@ -112,49 +113,14 @@ final class PaneWindowOperator: StatefulOperator {
     }
 
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
-        let prepared = keys.prepare(batch)
-        let processingNow = spec.clock == .processing ? processingClock() : 0
-        let timeColumn = timeSlot.map { batch.columns[$0] }
-        let times = timeColumn?.int64, timeValid = timeColumn?.validity
         // The pane of the previous row, as bounds: most rows fall in it, and a range check is much
         // cheaper than the 64-bit division that finds a pane.
         var lastStart = Int64.max, lastEnd = Int64.min, lastSlot: Int32 = 0
         var lastSafe = Int64.max
-        var batchMaxTime = Int64.min
-        // The largest event time before each row (see PaneWindowState), per source partition.
-        sources.configure(batch)
-        let (ownBefore, others) = sources.before(partition: batch.sourcePartition)
-        var running = ownBefore
-        let rowHint = rowWatermarkHint
-        rowWatermarkHint = nil
         var maxKey: Int32 = -1, maxSlot: Int32 = -1
-        let sel = batch.selection
         var kept = 0
         let tracksTouched = spec.emit == .updates
-        for j in 0..<batch.selectedCount {
-            let r = Int(sel[j])
-            let t: Int64
-            if let times {
-                guard timeValid![r] != 0 else {
-                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
-                    continue
-                }
-                t = timeIsFloat ? Int64(timeColumn!.float64[r].rounded(.down)) : times[r]
-            } else {
-                t = processingNow
-            }
-            let maxBefore: Int64
-            if let rowHint {
-                maxBefore = Swift.min(Swift.max(ownBefore, rowHint[r]), others)
-            } else {
-                maxBefore = Swift.min(running, others)
-                if t > running { running = t }
-            }
-            if t > batchMaxTime { batchMaxTime = t }
-            guard let key = keys.id(batch, r, prepared) else {
-                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
-                continue
-            }
+        let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
             let slot: Int32
             // Fast path: same pane as the previous row, and the pane's first window is still open
             // at this row's watermark (so no lateness question arises).
@@ -176,12 +142,11 @@ final class PaneWindowOperator: StatefulOperator {
                     if let windows { for k in windows { refire.insert(WindowKey(window: k, key: key)) } }
                 case .late(let lastWindowEnd, let watermark):
                     lastSafe = .min
-                    try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                    try deadLetters.reject(batch, row: r, reason: input.lateReason, value: String(t),
                                            detail: "window [\(lastWindowEnd - state.sizeMs), \(lastWindowEnd)) closed at watermark \(watermark), \(watermark - t) ms behind; allowed lateness \(spec.allowedLateness)")
-                    continue
+                    return false
                 }
             }
-            sel[kept] = Int32(truncatingIfNeeded: r)
             rowKeys[kept] = key
             rowSlots[kept] = slot
             rowTimes[kept] = t
@@ -189,11 +154,7 @@ final class PaneWindowOperator: StatefulOperator {
             if key > maxKey { maxKey = key }
             if slot > maxSlot { maxSlot = slot }
             if tracksTouched { touchedThisBatch.insert(SlotKey(slot: slot, key: key)) }
-        }
-        batch.selectedCount = kept
-        if let hint = batchMaxTimeHint {
-            batchMaxTime = Swift.max(batchMaxTime, hint)
-            batchMaxTimeHint = nil
+            return true
         }
         if kept > 0 {
             accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)
@@ -204,9 +165,8 @@ final class PaneWindowOperator: StatefulOperator {
             accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowSlots, times: rowTimes, floatScratch: floatScratch)
         }
         try emitLateCorrections(emit: emit)
-        if batchMaxTime != .min { sources.observe(partition: batch.sourcePartition, time: batchMaxTime) }
-        sources.finish(batch.finishedPartitions)
-        if sources.combined != .min { state.observe(time: sources.combined) }
+        let progress = input.endBatch(batch, maxTime: batchMaxTime)
+        if progress != .min { state.observe(time: progress) }
         let firing = state.advance()
         try emitFiring(firing, emit: emit)
         state.release(firing)

@@ -6,9 +6,6 @@
 /// and `window_end` (last record + gap).
 final class SessionWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    let keys: WindowKeys
-    let timeSlot: Int?
-    let timeIsFloat: Bool
     @exclusivity(unchecked) private var state: SessionWindowState
     private let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
@@ -20,14 +17,24 @@ final class SessionWindowOperator: StatefulOperator {
     /// Within a batch: a merged-away cell → the cell that absorbed it.
     private var redirect: [Int32: Int32] = [:]
     private var touchedThisBatch = Set<Int32>()
-    private let lateReason: Int, missingKeyReason: Int, missingTimeReason: Int
-    var batchMaxTimeHint: Int64?
-    var rowWatermarkHint: UnsafePointer<Int64>?
-    /// Event-time progress per source partition: the watermark follows the slowest partition.
-    private var sources = SourceWatermarks()
-    var keySlots: [Int] { keys.slots }
-    var eventTimeSlot: Int? { timeSlot }
-    var processingClock: () -> Int64 = WindowClockSource.wallMilliseconds
+    /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
+    let input: WindowInput
+    var keys: WindowKeys { input.keys }
+    var keySlots: [Int] { input.keys.slots }
+    var eventTimeSlot: Int? { input.timeSlot }
+    var batchMaxTimeHint: Int64? {
+        get { input.batchMaxTimeHint }
+        set { input.batchMaxTimeHint = newValue }
+    }
+    var rowWatermarkHint: UnsafePointer<Int64>? {
+        get { input.rowWatermarkHint }
+        set { input.rowWatermarkHint = newValue }
+    }
+    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
+    var processingClock: () -> Int64 {
+        get { input.processingClock }
+        set { input.processingClock = newValue }
+    }
     var rowsEmitted: Int { emitter.rowsEmitted }
     /// Key ids at which the window considers compacting its key space (tests lower it).
     var compactionThreshold = 1 << 16
@@ -56,21 +63,16 @@ final class SessionWindowOperator: StatefulOperator {
             throw PlanError("max_out_of_orderness and allowed_lateness must not be negative")
         }
         state = SessionWindowState(gap: gap.milliseconds, bound: spec.maxOutOfOrderness.milliseconds, lateness: spec.allowedLateness.milliseconds)
-        keys = try WindowKeys(spec.by, inputSchema: inputSchema, dictionaries: dictionaries)
-        (timeSlot, timeIsFloat) = try WindowStatistics.timeField(spec, inputSchema)
+        input = try WindowInput(spec, inputSchema: inputSchema, dictionaries: dictionaries, deadLetters: deadLetters)
         let stats = try WindowStatistics.fields(spec, inputSchema)
         accumulators = WindowAccumulators(fields: stats.fields, keyCapacity: 1, slotCapacity: 1024, tracksTouchedKeys: false, stringFields: stats.strings)
-        emitter = WindowEmitter(spec: spec, keys: keys, accumulators: accumulators, statIndex: stats.index,
+        emitter = WindowEmitter(spec: spec, keys: input.keys, accumulators: accumulators, statIndex: stats.index,
                                 outputSchema: outputSchema, capacity: outputCapacity)
         cells = .allocate(capacity: inputCapacity)
         rowKeys = .allocate(capacity: inputCapacity)
         rowCells = .allocate(capacity: inputCapacity)
         rowTimes = .allocate(capacity: inputCapacity)
         floatScratch = .allocate(capacity: inputCapacity)
-        let rule = "window \(spec.kind) by \(spec.by.joined(separator: ", "))"
-        lateReason = deadLetters.register(RejectionReason(.lateEvent, rule: rule, field: spec.time))
-        missingKeyReason = deadLetters.register(RejectionReason(.missingKey, rule: rule, field: spec.by.joined(separator: ",")))
-        missingTimeReason = deadLetters.register(RejectionReason(.missingTime, rule: rule, field: spec.time))
     }
 
     deinit {
@@ -85,41 +87,8 @@ final class SessionWindowOperator: StatefulOperator {
     }
 
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
-        let prepared = keys.prepare(batch)
-        let processingNow = spec.clock == .processing ? processingClock() : 0
-        let timeColumn = timeSlot.map { batch.columns[$0] }
-        sources.configure(batch)
-        let (ownBefore, others) = sources.before(partition: batch.sourcePartition)
-        var running = ownBefore
-        let rowHint = rowWatermarkHint
-        rowWatermarkHint = nil
-        var batchMaxTime = Int64.min
-        let sel = batch.selection
         var kept = 0
-        for j in 0..<batch.selectedCount {
-            let r = Int(sel[j])
-            let t: Int64
-            if let timeColumn {
-                guard timeColumn.validity[r] != 0 else {
-                    try deadLetters.reject(batch, row: r, reason: missingTimeReason, value: "null")
-                    continue
-                }
-                t = timeIsFloat ? Int64(timeColumn.float64[r].rounded(.down)) : timeColumn.int64[r]
-            } else {
-                t = processingNow
-            }
-            let maxBefore: Int64
-            if let rowHint {
-                maxBefore = Swift.min(Swift.max(ownBefore, rowHint[r]), others)
-            } else {
-                maxBefore = Swift.min(running, others)
-                if t > running { running = t }
-            }
-            if t > batchMaxTime { batchMaxTime = t }
-            guard let key = keys.id(batch, r, prepared) else {
-                try deadLetters.reject(batch, row: r, reason: missingKeyReason, value: "null")
-                continue
-            }
+        let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
             let w = state.watermark(afterMax: maxBefore)
             switch state.assign(key: key, time: t, watermark: w) {
             case .cell(let cell, let merges):
@@ -130,19 +99,14 @@ final class SessionWindowOperator: StatefulOperator {
                 }
                 rowCells[kept] = cell
             case .late(let end, let watermark):
-                try deadLetters.reject(batch, row: r, reason: lateReason, value: String(t),
+                try deadLetters.reject(batch, row: r, reason: input.lateReason, value: String(t),
                                        detail: "session ending \(end) closed at watermark \(watermark), \(watermark - t) ms behind; allowed lateness \(spec.allowedLateness)")
-                continue
+                return false
             }
-            sel[kept] = Int32(truncatingIfNeeded: r)
             rowKeys[kept] = key
             rowTimes[kept] = t
             kept += 1
-        }
-        batch.selectedCount = kept
-        if let hint = batchMaxTimeHint {
-            batchMaxTime = Swift.max(batchMaxTime, hint)
-            batchMaxTimeHint = nil
+            return true
         }
         if kept > 0 {
             for j in 0..<kept {
@@ -155,9 +119,8 @@ final class SessionWindowOperator: StatefulOperator {
             redirect.removeAll(keepingCapacity: true)
             accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowCells, times: rowTimes, floatScratch: floatScratch)
         }
-        if batchMaxTime != .min { sources.observe(partition: batch.sourcePartition, time: batchMaxTime) }
-        sources.finish(batch.finishedPartitions)
-        if sources.combined != .min { state.observe(time: sources.combined) }
+        let progress = input.endBatch(batch, maxTime: batchMaxTime)
+        if progress != .min { state.observe(time: progress) }
         let firing = state.advance()
         try emitFiring(firing, emit: emit)
         if spec.emit == .updates {
