@@ -57,16 +57,8 @@ struct WindowScript {
         let plan = try PlanCompiler.compile(pipeline, deadLetters: captured.letters, batchSize: capacity)
         let window = plan.stages[0].terminal!
         if let maxDecoderKeys { for d in plan.dictionaries.values { d.maxKeys = maxDecoderKeys } }
-        if let compactionThreshold {
-            (window as? PaneWindowOperator)?.compactionThreshold = compactionThreshold
-            (window as? SessionWindowOperator)?.compactionThreshold = compactionThreshold
-            (window as? CountWindowOperator)?.compactionThreshold = compactionThreshold
-        }
-        if let clock {
-            (window as? PaneWindowOperator)?.processingClock = clock
-            (window as? SessionWindowOperator)?.processingClock = clock
-            (window as? CountWindowOperator)?.processingClock = clock
-        }
+        if let compactionThreshold { (window as? any WindowOperator)?.input.compactionThreshold = compactionThreshold }
+        if let clock { (window as? any WindowOperator)?.input.processingClock = clock }
         var result = Result(batches: [], late: [], lateDetails: [])
         var record: Int64 = 0
         for records in batches + [[]] {
@@ -91,8 +83,7 @@ struct WindowScript {
             }
             result.batches.append(lines)
         }
-        result.compactions = (window as? PaneWindowOperator)?.compactions ?? (window as? SessionWindowOperator)?.compactions
-            ?? (window as? CountWindowOperator)?.compactions ?? 0
+        result.compactions = (window as? any WindowOperator)?.input.compactions ?? 0
         for line in captured.lines where line.contains("late_event") {
             let value = line.split(separator: "\"value\":\"")[1].prefix { $0 != "\"" }
             let recordNumber = Int(line.split(separator: "\"record\":")[1].prefix { $0.isNumber })!

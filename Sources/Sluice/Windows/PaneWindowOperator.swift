@@ -33,22 +33,6 @@ final class PaneWindowOperator: StatefulOperator {
 
     /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
     let input: WindowInput
-    var keys: WindowKeys { input.keys }
-    var keySlots: [Int] { input.keys.slots }
-    var eventTimeSlot: Int? { input.timeSlot }
-    var batchMaxTimeHint: Int64? {
-        get { input.batchMaxTimeHint }
-        set { input.batchMaxTimeHint = newValue }
-    }
-    var rowWatermarkHint: UnsafePointer<Int64>? {
-        get { input.rowWatermarkHint }
-        set { input.rowWatermarkHint = newValue }
-    }
-    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
-    var processingClock: () -> Int64 {
-        get { input.processingClock }
-        set { input.processingClock = newValue }
-    }
     @exclusivity(unchecked) private(set) var windowsEmitted = 0
     var rowsEmitted: Int { emitter.rowsEmitted }
 
@@ -176,36 +160,26 @@ final class PaneWindowOperator: StatefulOperator {
         compactKeysIfSparse()
     }
 
-    /// Key ids at which the window considers compacting its key space (tests lower it).
-    var compactionThreshold = 1 << 16
-    private var nextCompactionCheck = 0
-
     /// Between batches: when the key space has grown to at least twice the keys the open panes
     /// still hold, rebuild it with just those, so idle keys cost nothing (their panes closed).
     private func compactKeysIfSparse() {
-        let ids = keys.idCount
-        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
-        var live: [Int32] = []
-        keyStamp += 1
-        if keyStamps.count < accumulators.keyCapacity { keyStamps += Array(repeating: 0, count: accumulators.keyCapacity - keyStamps.count) }
-        for slot in state.open.values {
-            for key in accumulators.touched[Int(slot)] where keyStamps[Int(key)] != keyStamp {
-                keyStamps[Int(key)] = keyStamp
-                live.append(key)
+        input.compactIfSparse(live: {
+            var live: [Int32] = []
+            keyStamp += 1
+            if keyStamps.count < accumulators.keyCapacity { keyStamps += Array(repeating: 0, count: accumulators.keyCapacity - keyStamps.count) }
+            for slot in state.open.values {
+                for key in accumulators.touched[Int(slot)] where keyStamps[Int(key)] != keyStamp {
+                    keyStamps[Int(key)] = keyStamp
+                    live.append(key)
+                }
             }
-        }
-        if ids >= 2 * live.count {
-            let mapping = keys.compact(keeping: live)
-            accumulators.remapKeys(mapping, keys: live.count)
+            return live
+        }, remap: { mapping in
+            accumulators.remapKeys(mapping, keys: input.keys.idCount)
             blocks?.invalidateAll()
             keyStamps.removeAll()
-            compactions += 1
-        }
-        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+        })
     }
-
-    /// How many times the key space was compacted.
-    private(set) var compactions = 0
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
         try emitLateCorrections(emit: emit)

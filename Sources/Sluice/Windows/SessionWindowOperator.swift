@@ -19,39 +19,11 @@ final class SessionWindowOperator: StatefulOperator {
     private var touchedThisBatch = Set<Int32>()
     /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
     let input: WindowInput
-    var keys: WindowKeys { input.keys }
-    var keySlots: [Int] { input.keys.slots }
-    var eventTimeSlot: Int? { input.timeSlot }
-    var batchMaxTimeHint: Int64? {
-        get { input.batchMaxTimeHint }
-        set { input.batchMaxTimeHint = newValue }
-    }
-    var rowWatermarkHint: UnsafePointer<Int64>? {
-        get { input.rowWatermarkHint }
-        set { input.rowWatermarkHint = newValue }
-    }
-    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
-    var processingClock: () -> Int64 {
-        get { input.processingClock }
-        set { input.processingClock = newValue }
-    }
     var rowsEmitted: Int { emitter.rowsEmitted }
-    /// Key ids at which the window considers compacting its key space (tests lower it).
-    var compactionThreshold = 1 << 16
-    private var nextCompactionCheck = 0
-    private(set) var compactions = 0
-
     /// Between batches: when the key space has grown to at least twice the keys still holding
     /// state, rebuild it with just those, so idle keys cost nothing.
     private func compactKeysIfSparse() {
-        let ids = keys.idCount
-        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
-        let live = state.liveKeys
-        if ids >= 2 * live.count {
-            state.remapKeys(keys.compact(keeping: live))
-            compactions += 1
-        }
-        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+        input.compactIfSparse(live: { state.liveKeys }, remap: { state.remapKeys($0) })
     }
 
     init(spec: WindowSpec, inputSchema: Schema, dictionaries: [String: KeyDictionary], inputCapacity: Int,

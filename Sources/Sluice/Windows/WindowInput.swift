@@ -85,4 +85,22 @@ final class WindowInput {
         sources.finish(batch.finishedPartitions)
         return sources.combined
     }
+
+    /// Key ids at which the window considers compacting its key space (tests lower it).
+    var compactionThreshold = 1 << 16
+    private var nextCompactionCheck = 0
+    private(set) var compactions = 0
+
+    /// Between batches: when the key space has grown to at least twice the keys still holding
+    /// state (`live`), rebuild it with just those and let the state rename its keys (`remap`).
+    func compactIfSparse(live: () -> [Int32], remap: ([Int32]) -> Void) {
+        let ids = keys.idCount
+        guard ids >= max(compactionThreshold, nextCompactionCheck) else { return }
+        let liveKeys = live()
+        if ids >= 2 * liveKeys.count {
+            remap(keys.compact(keeping: liveKeys))
+            compactions += 1
+        }
+        nextCompactionCheck = max(compactionThreshold, 2 * keys.idCount)
+    }
 }

@@ -1,9 +1,32 @@
 /// A window operator: what `explain` says about its state, beyond the shared operator contract.
 protocol WindowOperator: StatefulOperator {
+    /// Time, key and watermark-before-row for every input row; the runtime's hints land here.
+    var input: WindowInput { get }
     var stateExplanation: String { get }
     /// Windows emitted so far (a window emitted for several keys counts once; sessions and count
     /// windows are per key, so each row is a window).
     var windowsEmitted: Int { get }
+}
+
+extension WindowOperator {
+    var keys: WindowKeys { input.keys }
+    var keySlots: [Int] { input.keys.slots }
+    var eventTimeSlot: Int? { input.timeSlot }
+    var batchMaxTimeHint: Int64? {
+        get { input.batchMaxTimeHint }
+        set { input.batchMaxTimeHint = newValue }
+    }
+    var rowWatermarkHint: UnsafePointer<Int64>? {
+        get { input.rowWatermarkHint }
+        set { input.rowWatermarkHint = newValue }
+    }
+    /// The wall clock in epoch milliseconds, for processing-time windows (replaceable in tests).
+    var processingClock: () -> Int64 {
+        get { input.processingClock }
+        set { input.processingClock = newValue }
+    }
+    /// Key-space compactions so far.
+    var keyCompactions: Int { input.compactions }
 }
 
 extension PaneWindowOperator: WindowOperator {}
