@@ -4,31 +4,16 @@ import Sluice
 import SluiceFiles
 import SluiceKafka
 
-/// Stops a Kafka source on the first SIGINT/SIGTERM (the run then drains, flushes its windows and
-/// sink, and commits); a second signal exits at once. Safe to share with the signal thread: it
-/// only calls the source's atomic stop flag.
-final class KafkaStopOnSignal: @unchecked Sendable {
-    let source: KafkaBlockSource
-    init(_ source: KafkaBlockSource) { self.source = source }
-
-    func waitForSignals(_ signals: sigset_t) {
-        var set = signals
-        var received: Int32 = 0
-        sigwait(&set, &received)
-        printError("sluice run: stopping (signal \(received)): draining, flushing windows and output, committing offsets; signal again to exit now")
-        source.stop()
-        sigwait(&set, &received)
-        printError("sluice run: second signal, exiting without flushing")
-        Foundation.exit(130)
-    }
-}
-
 extension RunCommand {
     /// A run with a Kafka input and/or output: parallel runtime, Kafka block source (or file blocks),
     /// Kafka sinks (one producer per shard) or a file sink; offsets committed after the output is flushed.
     func runWithKafka(_ spec: PipelineSpec) throws {
         // librdkafka threads must not receive SIGINT/SIGTERM: block them before any handle exists.
         let signals = blockTerminationSignals()
+        // SIGINT/SIGTERM: stop reading, close every window, flush, commit, exit 0; a second one exits at once.
+        let stop = StopSignal()
+        let waiter = GracefulStop(stop)
+        Thread { waiter.wait(signals) }.start()
 
         let settings = try KafkaProperties.load(kafkaConfig)
         let kafkaIn = try input.hasPrefix("kafka://") ? KafkaEndpoint(parsing: input) : nil
@@ -48,13 +33,13 @@ extension RunCommand {
         let deadLetters = DeadLetters(sink: deadLetterSink, lateSink: lateSink)
 
         var kafkaSource: KafkaBlockSource?
-        let source: any BlockSource
+        var source: any BlockSource
         if let kafkaIn {
-            let s = try KafkaBlockSource(kafkaIn, format: inputFormat, untilEnd: untilEnd, settings: settings)
+            let s = try KafkaBlockSource(kafkaIn, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
             kafkaSource = s
             source = s
         } else {
-            source = try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader)
+            source = StoppableBlockSource(try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader), stop: stop)
         }
 
         // Window results are keyed by the last window's key fields and start, so consumers can upsert.
@@ -69,11 +54,6 @@ extension RunCommand {
         } else {
             let shared = LockedByteSink(outputFile!)
             sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
-        }
-        if let kafkaSource, !untilEnd {
-            let stopper = KafkaStopOnSignal(kafkaSource)
-            let blocked = signals
-            Thread { stopper.waitForSignals(blocked) }.start()
         }
         if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
 

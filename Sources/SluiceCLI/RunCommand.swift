@@ -97,6 +97,12 @@ struct RunCommand: ParsableCommand {
         let deadLetters = DeadLetters(sink: deadLetterSink, lateSink: lateSink)
 
         let outputFile = try FileByteSink(path: output)
+        // SIGINT/SIGTERM: stop reading, close every window, flush the output, exit 0; a second one exits at once.
+        let stop = StopSignal()
+        let signals = blockTerminationSignals()
+        let waiter = GracefulStop(stop)
+        Thread { waiter.wait(signals) }.start()
+
         let showProgress = !quiet && (progress || isatty(2) != 0)
         let display = ProgressDisplay()
         let report: ((RunProgress) -> Void)? = showProgress ? { display.update($0) } : nil
@@ -114,6 +120,7 @@ struct RunCommand: ParsableCommand {
                 fileSource.linger = lingerSeconds(spec)
                 var source: any RecordSource = fileSource
                 if sourceDelayMs > 0 { source = DelayedRecordSource(source, milliseconds: sourceDelayMs) }
+                source = StoppableRecordSource(source, stop: stop)
                 let sink = outFormat.makeEncoder(sink: outputFile)
                 summary = try PipelineRunner(plan: plan, source: source, sink: sink, deadLetters: deadLetters).run(progress: report)
             } else {
@@ -121,6 +128,7 @@ struct RunCommand: ParsableCommand {
                 blockSource.linger = lingerSeconds(spec)
                 var source: any BlockSource = blockSource
                 if sourceDelayMs > 0 { source = DelayedBlockSource(source, milliseconds: sourceDelayMs) }
+                source = StoppableBlockSource(source, stop: stop)
                 // Each shard encodes its own output; the file sees whole lines from one shard at a time.
                 let shared = LockedByteSink(outputFile)
                 let sinks = (0..<shards).map { i in
@@ -151,6 +159,7 @@ struct RunCommand: ParsableCommand {
                 text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")
             }
             if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
+            if stop.isRequested { text += "\n  stopped by a signal: the input was read up to that point, every window closed and the output flushed" }
             if output != "-" { text += "\n  output: \(output)" }
             printError(text)
         }

@@ -1,3 +1,4 @@
+import Sluice
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,4 +14,22 @@ func blockTerminationSignals() -> sigset_t {
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
     return signals
+}
+
+/// Waits for SIGINT/SIGTERM on its own thread: the first requests a graceful stop, the second
+/// exits at once. Safe to hand to that thread: it only calls the thread-safe ``StopSignal``.
+final class GracefulStop: @unchecked Sendable {
+    let stop: StopSignal
+    init(_ stop: StopSignal) { self.stop = stop }
+
+    func wait(_ signals: sigset_t) {
+        var set = signals
+        var received: Int32 = 0
+        sigwait(&set, &received)
+        printError("sluice: stopping (signal \(received)): closing windows and flushing output; signal again to exit now")
+        stop.request()
+        sigwait(&set, &received)
+        printError("sluice: second signal, exiting without flushing")
+        exit(130)
+    }
 }

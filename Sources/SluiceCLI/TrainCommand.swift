@@ -182,12 +182,10 @@ struct TrainCommand: ParsableCommand {
             }
         }
         if let kafkaInput {
-            let source = try KafkaBlockSource(kafkaInput, format: inputFormat, untilEnd: untilEnd, settings: settings)
-            if !untilEnd {
-                let stopper = KafkaStopOnSignal(source)
-                let blocked = signals
-                Thread { stopper.waitForSignals(blocked) }.start()
-            }
+            let stop = StopSignal()
+            let source = try KafkaBlockSource(kafkaInput, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
+            let waiter = GracefulStop(stop)
+            Thread { waiter.wait(signals) }.start()
             try forEachKafkaBatch(source, schema: schema, letters: letters, learn)
         } else {
             try forEachBatch(schema: schema, format: inputFormat, letters: letters, learn)

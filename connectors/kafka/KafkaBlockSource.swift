@@ -1,7 +1,6 @@
 import CRdKafka
 import Sluice
 import SluiceFiles
-import Synchronization
 
 /// A Kafka topic as a ``BlockSource``: a reader thread polls messages in batches
 /// (`rd_kafka_consume_batch_queue`) and lays their values out as newline-separated records, so
@@ -28,7 +27,8 @@ public final class KafkaBlockSource: BlockSource {
     /// Per partition: records polled that did not fit the block they came with.
     private var leftovers: [[(offset: Int64, bytes: [UInt8])]] = []
     private var roundRobin = 0
-    private let stopped = Atomic<Bool>(false)
+    /// Set by a signal handler (``StopSignal``): ends the stream at the next block boundary.
+    public let stopSignal: StopSignal
     private var messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
@@ -41,8 +41,10 @@ public final class KafkaBlockSource: BlockSource {
     private var lastDelivery: [Double] = []
     private var reportedDone: [Bool] = []
 
-    public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:], idleTimeoutSeconds: Double = 5) throws {
+    public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:], idleTimeoutSeconds: Double = 5,
+                stop: StopSignal = StopSignal()) throws {
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        stopSignal = stop
         self.endpoint = endpoint
         self.format = format
         self.untilEnd = untilEnd
@@ -64,7 +66,7 @@ public final class KafkaBlockSource: BlockSource {
     }
 
     /// Ends the stream at the next block boundary (SIGINT/SIGTERM): the runner then drains and flushes.
-    public func stop() { stopped.store(true, ordering: .relaxed) }
+    public func stop() { stopSignal.request() }
 
     public func makeDecoder() -> any RecordDecoder { format.makeDecoder(csvHeader: false) }
 
@@ -170,7 +172,7 @@ public final class KafkaBlockSource: BlockSource {
             nextOffset[Int(p)] = offset + 1
             return true
         }
-        outer: while !stopped.load(ordering: .relaxed) {
+        outer: while !stopSignal.isRequested {
             if allAtEnd { break }
             for _ in 0..<partitions {
                 let p = roundRobin
@@ -231,7 +233,7 @@ public final class KafkaBlockSource: BlockSource {
         block.partition = block.lines > 0 ? partition : -1
         block.partitionCount = Int32(partitions)
         block.finishedPartitions = newlyDone()
-        if block.lines == 0 && !block.finishedPartitions.isEmpty && !stopped.load(ordering: .relaxed) && !allAtEnd {
+        if block.lines == 0 && !block.finishedPartitions.isEmpty && !stopSignal.isRequested && !allAtEnd {
             return true  // an empty block that only says partitions finished or went idle
         }
         return block.lines > 0
