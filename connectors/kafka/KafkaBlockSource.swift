@@ -50,7 +50,7 @@ public final class KafkaBlockSource: BlockSource {
         self.untilEnd = untilEnd
         var all = ["bootstrap.servers": endpoint.bootstrapServers, "group.id": endpoint.group ?? "sluice-\(endpoint.topic)",
                    "enable.auto.commit": "false", "enable.auto.offset.store": "false", "queued.min.messages": "200000",
-                   "fetch.wait.max.ms": "50", "log_level": "3"]
+                   "fetch.wait.max.ms": "50", "enable.partition.eof": "true", "log_level": "3"]
         for (k, v) in settings { all[k] = v }
         rk = try makeClient(RD_KAFKA_CONSUMER, try makeConfiguration(all))
         queue = rd_kafka_queue_get_consumer(rk)
@@ -196,7 +196,14 @@ public final class KafkaBlockSource: BlockSource {
                     defer { rd_kafka_message_destroy(m) }
                     let msg = m.pointee
                     if failure != nil { continue }
-                    if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                    if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                        // Caught up: offsets up to here hold nothing more for us (control records of
+                        // transactions, compacted gaps), so the partition's position moves there.
+                        if leftovers[p].isEmpty {
+                            nextOffset[p] = Swift.max(nextOffset[p], untilEnd ? Swift.min(msg.offset, endOffset[p]) : msg.offset)
+                        }
+                        continue
+                    }
                     guard msg.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                         failure = KafkaError("consuming \(endpoint.topic)[\(p)]", msg.err)
                         continue
