@@ -72,15 +72,8 @@ public final class KafkaBlockSource: BlockSource {
 
     public func open(schema: Schema) throws {
         let topic = endpoint.topic
-        guard let t = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
-        defer { rd_kafka_topic_destroy(t) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(rk, 0, t, &metadata, 10_000)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata, md.pointee.topic_cnt == 1 else { throw KafkaError("no metadata for topic \(topic)", err) }
-        partitions = Int(md.pointee.topics[0].partition_cnt)
-        let topicErr = md.pointee.topics[0].err
-        rd_kafka_metadata_destroy(md)
-        guard topicErr == RD_KAFKA_RESP_ERR_NO_ERROR, partitions > 0 else { throw KafkaError("topic \(topic)", topicErr) }
+        let offsets = try TopicOffsets(rk, topic: topic)
+        partitions = offsets.partitions
 
         // Start: the group's committed offset, else earliest/latest; stop (until-end): the end now.
         let committed = rd_kafka_topic_partition_list_new(Int32(partitions))!
@@ -91,12 +84,9 @@ public final class KafkaBlockSource: BlockSource {
         nextOffset = []
         endOffset = []
         for p in 0..<partitions {
-            var low: Int64 = 0, high: Int64 = 0
-            let wErr = rd_kafka_query_watermark_offsets(rk, topic, Int32(p), &low, &high, 10_000)
-            guard wErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("offsets of \(topic)[\(p)]", wErr) }
             let c = committed.pointee.elems[p].offset
-            nextOffset.append(c >= 0 ? c : (endpoint.startAtLatest ? high : low))
-            endOffset.append(high)
+            nextOffset.append(c >= 0 ? c : (endpoint.startAtLatest ? offsets.high[p] : offsets.low[p]))
+            endOffset.append(offsets.high[p])
         }
         let assignment = rd_kafka_topic_partition_list_new(Int32(partitions))!
         defer { rd_kafka_topic_partition_list_destroy(assignment) }

@@ -16,32 +16,15 @@ public final class KafkaTopicReader {
         for (k, v) in settings { all[k] = v }
         rk = try makeClient(RD_KAFKA_CONSUMER, try makeConfiguration(all))
         self.topic = topic
-        // Partition count from metadata.
-        guard let t = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
-        defer { rd_kafka_topic_destroy(t) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(rk, 0, t, &metadata, timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata, md.pointee.topic_cnt == 1 else {
+        let offsets: TopicOffsets
+        do {
+            offsets = try TopicOffsets(rk, topic: topic, timeoutMilliseconds: timeoutMilliseconds)
+        } catch {
             rd_kafka_destroy(rk)
-            throw KafkaError("no metadata for topic \(topic)", err)
+            throw error
         }
-        let partitions = Int(md.pointee.topics[0].partition_cnt)
-        let topicErr = md.pointee.topics[0].err
-        rd_kafka_metadata_destroy(md)
-        guard topicErr == RD_KAFKA_RESP_ERR_NO_ERROR, partitions > 0 else {
-            rd_kafka_destroy(rk)
-            throw KafkaError("topic \(topic)", topicErr)
-        }
-        var ends: [Int64] = []
-        for p in 0..<partitions {
-            var low: Int64 = 0, high: Int64 = 0
-            let e = rd_kafka_query_watermark_offsets(rk, topic, Int32(p), &low, &high, timeoutMilliseconds)
-            guard e == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                rd_kafka_destroy(rk)
-                throw KafkaError("end offset of \(topic)[\(p)]", e)
-            }
-            ends.append(high)
-        }
+        let partitions = offsets.partitions
+        let ends = offsets.high
         endOffsets = ends
         let list = rd_kafka_topic_partition_list_new(Int32(partitions))!
         for p in 0..<partitions where ends[p] > 0 {
