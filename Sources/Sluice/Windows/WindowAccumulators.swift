@@ -260,32 +260,8 @@ final class WindowAccumulators {
         while newKeys < keys { newKeys *= 2 }
         while newSlots < slots { newSlots *= 2 }
         let oldKeys = keyCapacity, oldSlots = slotCapacity
-        let cells = newKeys * newSlots
-        func relayout<T>(_ old: UnsafeMutablePointer<T>, fill: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: cells)
-            p.initialize(repeating: fill, count: cells)
-            for s in 0..<oldSlots {
-                (p + s * newKeys).update(from: old + s * oldKeys, count: oldKeys)
-            }
-            old.deinitialize(count: oldKeys * oldSlots)
-            old.deallocate()
-            return p
-        }
-        rows = relayout(rows, fill: 0)
-        for f in fields {
-            f.n = relayout(f.n, fill: 0)
-            if let p = f.sum { f.sum = relayout(p, fill: 0) }
-            if let p = f.min { f.min = relayout(p, fill: .infinity) }
-            if let p = f.max { f.max = relayout(p, fill: -.infinity) }
-            if let p = f.mean { f.mean = relayout(p, fill: 0) }
-            if let p = f.m2 { f.m2 = relayout(p, fill: 0) }
-            if let p = f.firstTime { f.firstTime = relayout(p, fill: .max) }
-            if let p = f.first { f.first = relayout(p, fill: 0) }
-            if let p = f.lastTime { f.lastTime = relayout(p, fill: .min) }
-            if let p = f.last { f.last = relayout(p, fill: 0) }
-            if let p = f.quantiles { f.quantiles = relayout(p, fill: nil) }
-            if let p = f.distincts { f.distincts = relayout(p, fill: nil) }
-            f.cellCount = cells
+        rebuild(cells: newKeys * newSlots) { copy in
+            for s in 0..<oldSlots { copy(s * oldKeys, s * newKeys, oldKeys) }
         }
         keyCapacity = newKeys
         slotCapacity = newSlots
@@ -298,37 +274,44 @@ final class WindowAccumulators {
         var newKeys = 16
         while newKeys < keys { newKeys *= 2 }
         let oldKeys = keyCapacity
-        let cells = newKeys * slotCapacity
-        func moved<T>(_ old: UnsafeMutablePointer<T>, fill: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: cells)
-            p.initialize(repeating: fill, count: cells)
+        rebuild(cells: newKeys * slotCapacity) { copy in
             for s in 0..<slotCapacity {
-                for key in touched[s] {
-                    p[s * newKeys + Int(mapping[Int(key)])] = old[s * oldKeys + Int(key)]
-                }
+                for key in touched[s] { copy(s * oldKeys + Int(key), s * newKeys + Int(mapping[Int(key)]), 1) }
             }
-            old.deinitialize(count: oldKeys * slotCapacity)
-            old.deallocate()
-            return p
-        }
-        rows = moved(rows, fill: 0)
-        for f in fields {
-            f.n = moved(f.n, fill: 0)
-            if let p = f.sum { f.sum = moved(p, fill: 0) }
-            if let p = f.min { f.min = moved(p, fill: .infinity) }
-            if let p = f.max { f.max = moved(p, fill: -.infinity) }
-            if let p = f.mean { f.mean = moved(p, fill: 0) }
-            if let p = f.m2 { f.m2 = moved(p, fill: 0) }
-            if let p = f.firstTime { f.firstTime = moved(p, fill: .max) }
-            if let p = f.first { f.first = moved(p, fill: 0) }
-            if let p = f.lastTime { f.lastTime = moved(p, fill: .min) }
-            if let p = f.last { f.last = moved(p, fill: 0) }
-            if let p = f.quantiles { f.quantiles = moved(p, fill: nil) }
-            if let p = f.distincts { f.distincts = moved(p, fill: nil) }
-            f.cellCount = cells
         }
         for s in 0..<slotCapacity { touched[s] = touched[s].map { mapping[Int($0)] } }
         keyCapacity = newKeys
+    }
+
+    /// Replaces every buffer (`rows` and each statistic of each field) by one of `cells` cells,
+    /// each holding its statistic's empty value, into which `moves` copies runs of old cells:
+    /// `copy(from, to, count)`. The one place that lists the buffers for a layout change.
+    private func rebuild(cells: Int, moves: ((Int, Int, Int) -> Void) -> Void) {
+        let oldCells = keyCapacity * slotCapacity
+        func rebuilt<T>(_ old: UnsafeMutablePointer<T>, fill: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: cells)
+            p.initialize(repeating: fill, count: cells)
+            moves { from, to, count in (p + to).update(from: old + from, count: count) }
+            old.deinitialize(count: oldCells)
+            old.deallocate()
+            return p
+        }
+        rows = rebuilt(rows, fill: 0)
+        for f in fields {
+            f.n = rebuilt(f.n, fill: 0)
+            if let p = f.sum { f.sum = rebuilt(p, fill: 0) }
+            if let p = f.min { f.min = rebuilt(p, fill: .infinity) }
+            if let p = f.max { f.max = rebuilt(p, fill: -.infinity) }
+            if let p = f.mean { f.mean = rebuilt(p, fill: 0) }
+            if let p = f.m2 { f.m2 = rebuilt(p, fill: 0) }
+            if let p = f.firstTime { f.firstTime = rebuilt(p, fill: .max) }
+            if let p = f.first { f.first = rebuilt(p, fill: 0) }
+            if let p = f.lastTime { f.lastTime = rebuilt(p, fill: .min) }
+            if let p = f.last { f.last = rebuilt(p, fill: 0) }
+            if let p = f.quantiles { f.quantiles = rebuilt(p, fill: nil) }
+            if let p = f.distincts { f.distincts = rebuilt(p, fill: nil) }
+            f.cellCount = cells
+        }
     }
 
     /// Clears a slot's touched cells after its pane is no longer needed.
