@@ -30,8 +30,9 @@ struct CountWindowState {
         var count: Int
     }
     private(set) var open: [Int32: Open] = [:]
-    private var freeCells: [Int32] = []
-    private(set) var cellCount: Int32 = 0
+    private var cells = CellPool()
+    /// Cells ever handed out: every open window's cell is below it.
+    var cellCount: Int32 { cells.count }
 
     /// A partly filled window whose key has had no record for this long (event time) is emitted
     /// as it is, so idle keys do not hold state forever. Nil: kept until filled or end of input.
@@ -95,7 +96,7 @@ struct CountWindowState {
     mutating func finish() -> Release { release(through: .max, flushPartial: true) }
 
     /// Cells of emitted windows can be reused once the operator cleared them.
-    mutating func recycle(_ cell: Int32) { freeCells.append(cell) }
+    mutating func recycle(_ cell: Int32) { cells.release(cell) }
 
     private mutating func release(through w: Int64, flushPartial: Bool) -> Release {
         var result = Release()
@@ -156,9 +157,5 @@ struct CountWindowState {
         for i in pending.indices { pending[i].key = mapping[Int(pending[i].key)] }
     }
 
-    private mutating func allocate() -> Int32 {
-        if let c = freeCells.popLast() { return c }
-        cellCount += 1
-        return cellCount - 1
-    }
+    private mutating func allocate() -> Int32 { cells.allocate() }
 }

@@ -33,8 +33,7 @@ struct PaneWindowState {
     private(set) var firedThrough: Int64 = .min
     /// Open panes: pane index → state slot.
     private(set) var open: [Int64: Int32] = [:]
-    private var freeSlots: [Int32] = []
-    private(set) var slotCount: Int32 = 0
+    private var slots = CellPool()
 
     init(size: Int64, every: Int64, bound: Int64 = 0, lateness: Int64 = 0) {
         precondition(size > 0 && every > 0, "window size and slide must be positive")
@@ -124,13 +123,7 @@ struct PaneWindowState {
 
     private mutating func slot(forPane pane: Int64) -> Int32 {
         if let slot = open[pane] { return slot }
-        let slot: Int32
-        if let free = freeSlots.popLast() {
-            slot = free
-        } else {
-            slot = slotCount
-            slotCount += 1
-        }
+        let slot = slots.allocate()
         open[pane] = slot
         return slot
     }
@@ -197,7 +190,7 @@ struct PaneWindowState {
     mutating func release(_ firing: Firing) {
         for (pane, slot) in zip(firing.freedPanes, firing.freedSlots) {
             open[pane] = nil
-            freeSlots.append(slot)
+            slots.release(slot)
         }
     }
 }

@@ -31,11 +31,12 @@ struct SessionWindowState {
     private(set) var sessions: [Int32: Session] = [:]
     /// Live session cells per key (usually one or two).
     private var cellsOfKey: [Int32: [Int32]] = [:]
-    private var freeCells: [Int32] = []
+    private var cells = CellPool()
     /// Cells released during the current batch: reused only after the batch (rows of the batch
     /// may still point at them until the operator resolves merges).
     private var releasedThisBatch: [Int32] = []
-    private(set) var cellCount: Int32 = 0
+    /// Cells ever handed out: every live session's cell is below it.
+    var cellCount: Int32 { cells.count }
     /// Min-heap of (time, cell): when a session may need emitting (its end) or freeing (end + lateness).
     private var timers = MinHeap<Timer>()
 
@@ -130,11 +131,7 @@ struct SessionWindowState {
         return .cell(into, merges: merges)
     }
 
-    private mutating func allocate() -> Int32 {
-        if let c = freeCells.popLast() { return c }
-        cellCount += 1
-        return cellCount - 1
-    }
+    private mutating func allocate() -> Int32 { cells.allocate() }
 
     /// Between micro-batches: sessions the watermark passed that changed since their last
     /// emission, then the sessions past end + allowed lateness, to free.
@@ -151,7 +148,7 @@ struct SessionWindowState {
 
     private mutating func fire(through w: Int64) -> Firing {
         var firing = Firing()
-        freeCells += releasedThisBatch
+        for c in releasedThisBatch { cells.release(c) }
         releasedThisBatch.removeAll()
         guard w != .min else { return firing }
         var emitted = Set<Int32>()
@@ -170,7 +167,7 @@ struct SessionWindowState {
                 sessions[top.cell] = nil
                 cellsOfKey[s.key]!.removeAll { $0 == top.cell }
                 if cellsOfKey[s.key]!.isEmpty { cellsOfKey[s.key] = nil }
-                freeCells.append(top.cell)
+                cells.release(top.cell)
                 firing.freedCells.append(top.cell)
             }
         }
