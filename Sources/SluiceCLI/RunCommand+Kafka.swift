@@ -72,21 +72,12 @@ extension RunCommand {
         // At-least-once: offsets are committed only now, after the output they produced is durable.
         try kafkaSource?.commit()
 
-        if !quiet {
-            var text = summary.render()
-            if summary.deadLettered > 0 { text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)") }
-            if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
-            if let kafkaSource {
-                let positions = kafkaSource.positions
-                text += "\n  input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets of \(positions.count) partitions (up to \(positions.reduce(Int64(0)) { $0 + $1.offset }) records)"
-            }
-            text += "\n  output: \(kafkaOut.map(\.description) ?? output)"
-            printError(text)
+        var details: [String] = []
+        if let kafkaSource {
+            let positions = kafkaSource.positions
+            details.append("input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets of \(positions.count) partitions (up to \(positions.reduce(Int64(0)) { $0 + $1.offset }) records)")
         }
-        if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
-        }
+        details.append("output: \(kafkaOut.map(\.description) ?? output)")
+        try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested, details: details)
     }
 }

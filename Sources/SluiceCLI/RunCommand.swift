@@ -153,15 +153,20 @@ struct RunCommand: ParsableCommand {
         try deadLetterSink?.close()
         try lateSink?.close()
 
+        try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested,
+                   details: output == "-" ? [] : ["output: \(output)"])
+    }
+
+    /// The end of every run: the summary on stderr (unless `--quiet`), where the rejected and late
+    /// records went, whether a signal ended the run, then `details`; and `--summary-json`.
+    func finishRun(_ summary: RunSummary, deadLetters: DeadLetters, deadLetterPath: String?, stopped: Bool, details: [String]) throws {
         if !quiet {
-            var text = summary.render()
-            if summary.deadLettered > 0 {
-                text += "\n  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")
-            }
-            if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { text += "\n  late data: \(lateOutput)" }
-            if stop.isRequested { text += "\n  stopped by a signal: the input was read up to that point, every window closed and the output flushed" }
-            if output != "-" { text += "\n  output: \(output)" }
-            printError(text)
+            var lines = [summary.render()]
+            if summary.deadLettered > 0 { lines.append("  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")) }
+            if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { lines.append("  late data: \(lateOutput)") }
+            if stopped { lines.append("  stopped by a signal: the input was read up to that point, every window closed and the output flushed") }
+            lines += details.map { "  " + $0 }
+            printError(lines.joined(separator: "\n"))
         }
         if let summaryJSON {
             let encoder = JSONEncoder()

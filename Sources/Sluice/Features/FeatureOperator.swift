@@ -132,7 +132,7 @@ final class FeatureOperator: KeyedBatchOperator {
             for k in kernels { k.remap(mapping, keys: Swift.max(16, live.count)) }
             capacity = Swift.max(16, live.count)
             var heap = MinHeap<Expiry>()
-            for (newID, oldID) in live.enumerated() { heap.push(Expiry(time: lastSeen[Int32(newID), 0] &+ 2 &* spec.ttl!.milliseconds, key: Int32(newID))); _ = oldID }
+            for newID in live.indices { heap.push(Expiry(time: lastSeen[Int32(newID), 0] &+ 2 &* spec.ttl!.milliseconds, key: Int32(newID))) }
             expiries = heap
             compactions += 1
         }

@@ -122,7 +122,7 @@ struct SessionWindowState {
             merges.append(Merge(from: from, into: into))
         }
         cellsOfKey[key]!.removeAll { overlapping.dropFirst().contains($0) }
-        let needsTimer = mergedEnd != merged.end || !merged.dirty || merges.contains { _ in true }
+        let needsTimer = mergedEnd != merged.end || !merged.dirty || !merges.isEmpty
         merged.start = start
         merged.end = mergedEnd
         merged.dirty = true

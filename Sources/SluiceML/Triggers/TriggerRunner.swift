@@ -25,6 +25,9 @@ public final class TriggerRunner {
 
     public init(_ action: Action, on kinds: Set<TrainerEvent.Kind>, timeoutSeconds: Double = 10) throws {
         if case .post(let url) = action { _ = try HTTPPost.parse(url) }
+        // A command that does not read its input closes the pipe early, and a webhook may close the
+        // connection: either must fail the trigger, not kill the process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         self.action = action
         self.kinds = kinds
         self.timeoutSeconds = timeoutSeconds
@@ -63,8 +66,6 @@ public final class TriggerRunner {
         process.environment = environment
         let input = Pipe()
         process.standardInput = input
-        // A command that does not read its input closes the pipe early: that must not kill us.
-        signal(SIGPIPE, SIG_IGN)
         try process.run()
         try? input.fileHandleForWriting.write(contentsOf: Data((body + "\n").utf8))
         try? input.fileHandleForWriting.close()
