@@ -29,6 +29,7 @@ struct BenchKeysCommand: ParsableCommand {
         private(set) var recordsWritten: Int64 = 0
         func open(schema: Schema) throws {}
         func write(_ batch: Batch, slots: [Int]) throws { recordsWritten += Int64(batch.selectedCount) }
+        func flush() throws {}
         func close() throws {}
     }
 

@@ -28,8 +28,11 @@ extension RunCommand {
             if let deadLetter { return deadLetter == "none" ? nil : deadLetter }
             return output == "-" || kafkaOut != nil ? "dead-letter.ndjson" : output + ".dead-letter.ndjson"
         }()
-        let deadLetterSink = try deadLetterPath.map { try FileByteSink(path: $0) }
-        let lateSink = try lateOutput.map { try FileByteSink(path: $0) }
+        // A run that resumes from checkpoints appends to its dead-letter and late files, so the
+        // records earlier runs rejected stay there.
+        let openSide: (String) throws -> FileByteSink = { checkpointDir == nil ? try FileByteSink(path: $0) : try FileByteSink(appendingTo: $0) }
+        let deadLetterSink = try deadLetterPath.map(openSide)
+        let lateSink = try lateOutput.map(openSide)
         let deadLetters = DeadLetters(sink: deadLetterSink, lateSink: lateSink)
 
         var kafkaSource: KafkaBlockSource?
@@ -65,7 +68,20 @@ extension RunCommand {
         } catch {
             throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
         }
-        let summary = try runner.run()  // closes the sinks: every Kafka delivery is acknowledged, or this throws
+        if let checkpointDir {
+            let quiet = self.quiet
+            runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: checkpointDir), intervalSeconds: checkpointInterval) { report in
+                if !quiet {
+                    printError("checkpoint \(report.id): \(report.stateBytes) bytes of state, \(report.fileBytes) on disk, \(String(format: "%.1f", report.seconds * 1000)) ms, offsets up to \(report.positions.reduce(0, +))")
+                }
+            }
+        }
+        let summary: RunSummary
+        do {
+            summary = try runner.run()  // closes the sinks: every Kafka delivery is acknowledged, or this throws
+        } catch let error as CheckpointError {
+            throw RuntimeError("\(error)")
+        }
         try outputFile?.close()
         try deadLetterSink?.close()
         try lateSink?.close()
@@ -73,11 +89,19 @@ extension RunCommand {
         try kafkaSource?.commit()
 
         var details: [String] = []
+        if let restored = runner.restoredCheckpoint {
+            details.append("resumed from checkpoint \(restored.id) (\(restored.stateBytes) bytes of state, offsets up to \(restored.positions.reduce(0, +)))")
+        }
+        for skipped in runner.skippedCheckpoints { details.append("skipped an unreadable checkpoint: \(skipped)") }
+        if let last = runner.checkpoints.last {
+            details.append("checkpoints: \(runner.checkpoints.count) written to \(checkpointDir!), the last (\(last.id)) holds \(last.stateBytes) bytes of state in \(last.fileBytes) bytes on disk")
+        }
         if let kafkaSource {
             let positions = kafkaSource.positions
             details.append("input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets of \(positions.count) partitions (up to \(positions.reduce(Int64(0)) { $0 + $1.offset }) records)")
         }
         details.append("output: \(kafkaOut.map(\.description) ?? output)")
-        try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested, details: details)
+        try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested, details: details,
+                      windowsKeptOpen: checkpointDir != nil)
     }
 }

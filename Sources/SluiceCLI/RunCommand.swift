@@ -61,6 +61,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Add this delay to every read of a micro-batch's input, to see what prefetching hides (benchmarks).", visibility: .hidden))
     var sourceDelayMs: Double = 0
 
+    @Option(help: "Kafka input and output: keep checkpoints (window state + offsets, zstd, written atomically) in this directory and resume from the latest one on start.")
+    var checkpointDir: String?
+
+    @Option(help: "Seconds between checkpoints (with --checkpoint-dir).")
+    var checkpointInterval: Double = 10
+
     @Option(help: "Also write the run summary as JSON to this file.")
     var summaryJSON: String?
 
@@ -76,6 +82,10 @@ struct RunCommand: ParsableCommand {
         if shards < 1 || shards > 64 { throw ValidationError("--shards must be between 1 and 64") }
         if prefetch < 0 { throw ValidationError("--prefetch must not be negative") }
         if keyGroups < shards { throw ValidationError("--key-groups must be at least --shards") }
+        if !(checkpointInterval > 0) { throw ValidationError("--checkpoint-interval must be a positive number of seconds") }
+        if checkpointDir != nil && !(input.hasPrefix("kafka://") && output.hasPrefix("kafka://")) {
+            throw ValidationError("--checkpoint-dir needs a kafka:// input (to resume from offsets) and a kafka:// output (a file output is rewritten by every run)")
+        }
     }
 
     func run() throws {
@@ -159,12 +169,17 @@ struct RunCommand: ParsableCommand {
 
     /// The end of every run: the summary on stderr (unless `--quiet`), where the rejected and late
     /// records went, whether a signal ended the run, then `details`; and `--summary-json`.
-    func finishRun(_ summary: RunSummary, deadLetters: DeadLetters, deadLetterPath: String?, stopped: Bool, details: [String]) throws {
+    func finishRun(_ summary: RunSummary, deadLetters: DeadLetters, deadLetterPath: String?, stopped: Bool, details: [String],
+                   windowsKeptOpen: Bool = false) throws {
         if !quiet {
             var lines = [summary.render()]
             if summary.deadLettered > 0 { lines.append("  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")) }
             if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { lines.append("  late data: \(lateOutput)") }
-            if stopped { lines.append("  stopped by a signal: the input was read up to that point, every window closed and the output flushed") }
+            if stopped && windowsKeptOpen {
+                lines.append("  stopped by a signal: the output was flushed; open windows are in the final checkpoint and continue on the next start")
+            } else if stopped {
+                lines.append("  stopped by a signal: the input was read up to that point, every window closed and the output flushed")
+            }
             lines += details.map { "  " + $0 }
             printError(lines.joined(separator: "\n"))
         }

@@ -160,6 +160,7 @@ import Testing
             written += Int64(batch.selectedCount)
             maxAhead = max(maxAhead, source!.bytesRead)
         }
+        func flush() throws {}
         func close() throws {}
     }
 

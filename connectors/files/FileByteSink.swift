@@ -11,10 +11,13 @@ public final class FileByteSink: ByteSink {
     private var fd: Int32
     private let temporaryPath: String?
     private var closed = false
+    /// Appends to the file in place (no temporary name): for runs that resume from a checkpoint.
+    public let appends: Bool
 
     /// Opens `path` for writing (`-` is stdout).
     public init(path: String) throws {
         self.path = path
+        appends = false
         if path == "-" {
             fd = 1
             temporaryPath = nil
@@ -32,6 +35,16 @@ public final class FileByteSink: ByteSink {
         guard opened >= 0 else { throw InputError("cannot write \(path): \(String(cString: strerror(errno)))") }
         fd = opened
         temporaryPath = tmp
+    }
+
+    /// Opens `path` for appending, creating it if needed: what a run resuming from a checkpoint
+    /// uses for its dead letters, so earlier runs' records stay. ``flush()`` fsyncs.
+    public init(appendingTo path: String) throws {
+        self.path = path
+        appends = true
+        temporaryPath = nil
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw InputError("cannot append to \(path): \(String(cString: strerror(errno)))") }
     }
 
     deinit {
@@ -56,7 +69,7 @@ public final class FileByteSink: ByteSink {
     }
 
     public func flush() throws {
-        if temporaryPath != nil, fsync(fd) != 0 {
+        if temporaryPath != nil || appends, fsync(fd) != 0 {
             throw InputError("cannot sync \(path): \(String(cString: strerror(errno)))")
         }
     }
@@ -65,6 +78,10 @@ public final class FileByteSink: ByteSink {
     public func close() throws {
         guard !closed else { return }
         guard let temporaryPath else {
+            if appends {
+                try flush()
+                Glibc.close(fd)
+            }
             closed = true
             return
         }

@@ -65,6 +65,11 @@ public final class NDJSONEncoder: RecordSink {
         recordsWritten += Int64(batch.selectedCount)
     }
 
+    public func flush() throws {
+        try out.flush()
+        try out.sink.flush()
+    }
+
     public func close() throws {
         try out.flush()
         if ownsSink, let file = out.sink as? FileByteSink { try file.close() }

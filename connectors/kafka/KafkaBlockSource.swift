@@ -88,6 +88,19 @@ public final class KafkaBlockSource: BlockSource {
             nextOffset.append(c >= 0 ? c : (endpoint.startAtLatest ? offsets.high[p] : offsets.low[p]))
             endOffset.append(offsets.high[p])
         }
+        if let resumePositions {
+            // A checkpoint's positions win over the group's committed offsets (a crash may have
+            // come between writing the checkpoint and committing).
+            guard resumePositions.count == partitions else {
+                throw KafkaError("the checkpoint holds positions for \(resumePositions.count) partitions of \(topic), which now has \(partitions)")
+            }
+            for p in 0..<partitions {
+                guard resumePositions[p] >= offsets.low[p] else {
+                    throw KafkaError("the checkpoint resumes \(topic)[\(p)] at offset \(resumePositions[p]), but the broker deleted everything before \(offsets.low[p]) (retention): \(offsets.low[p] - resumePositions[p]) records are lost. Start over with an empty checkpoint directory to accept that.")
+                }
+                nextOffset[p] = resumePositions[p]
+            }
+        }
         let assignment = rd_kafka_topic_partition_list_new(Int32(partitions))!
         defer { rd_kafka_topic_partition_list_destroy(assignment) }
         for p in 0..<partitions { rd_kafka_topic_partition_list_add(assignment, topic, Int32(p)).pointee.offset = nextOffset[p] }
@@ -236,16 +249,32 @@ public final class KafkaBlockSource: BlockSource {
         return block.lines > 0
     }
 
+    private var resumePositions: [Int64]?
+
     /// The offsets to commit: per partition, the next offset to read.
     public var positions: [(partition: Int, offset: Int64)] { (0..<partitions).map { ($0, nextOffset[$0]) } }
 
     /// Commits the offsets of every record handed out so far (call after the output they produced
     /// was flushed and acknowledged). Synchronous.
-    public func commit() throws {
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions))!
+    public func commit() throws { try commit(nextOffset) }
+
+    /// Commits `offsets` (per partition) as the group's position. Synchronous; any thread.
+    func commit(_ offsets: [Int64]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        for p in 0..<partitions { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)).pointee.offset = nextOffset[p] }
+        for (p, offset) in offsets.enumerated() { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)).pointee.offset = offset }
         let err = rd_kafka_commit(rk, list, 0)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw KafkaError("committing offsets of \(endpoint.topic)", err) }
     }
+}
+
+extension KafkaBlockSource: CheckpointableSource {
+    public var checkpointPositions: [Int64] { nextOffset }
+
+    public func resume(from positions: [Int64]) throws { resumePositions = positions }
+
+    /// Commits the checkpoint's offsets, so tools that read the group's offsets (lag) see progress.
+    public func checkpointCompleted(_ positions: [Int64]) throws { try commit(positions) }
+
+    public var endedByStop: Bool { stopSignal.isRequested }
 }

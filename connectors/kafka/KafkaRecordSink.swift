@@ -57,6 +57,12 @@ public final class KafkaRecordSink: RecordSink {
         }
     }
 
+    /// Sends every encoded record and waits for all deliveries; throws if any failed.
+    public func flush() throws {
+        try encoder?.flush()
+        try producer.flush()
+    }
+
     public func close() throws {
         try encoder?.close()
         try splitter.finish()

@@ -106,3 +106,25 @@ final class DedupeFilter: BatchOperator {
 
     var explanation: String { "dedupe(\(fields.joined(separator: ", ")), last \(capacity) keys)" }
 }
+
+extension DedupeFilter: CheckpointableOperator {
+    /// The remembered hashes, verbatim: they depend on key values only, not on any run's ids.
+    func saveState(to w: inout StateWriter) {
+        w.write(ring)
+        w.write(ringNext)
+        w.write(ringCount)
+        w.write(table)
+        w.write(tombstones)
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        let ring: [UInt64] = try r.readArray()
+        let ringNext = try r.readInt(), ringCount = try r.readInt()
+        let table: [UInt64] = try r.readArray()
+        let tombstones = try r.readInt()
+        guard ring.count == self.ring.count, table.count == self.table.count, (0..<max(1, ring.count)).contains(ringNext), (0...ring.count).contains(ringCount) else {
+            throw .mismatch("dedupe(\(fields.joined(separator: ", "))) remembered \(ring.count) keys in the checkpoint, \(self.ring.count) now (capacity changed?)")
+        }
+        (self.ring, self.ringNext, self.ringCount, self.table, self.tombstones) = (ring, ringNext, ringCount, table, tombstones)
+    }
+}

@@ -58,6 +58,16 @@ public final class ParallelRunner {
     public let deadLetters: DeadLetters
     public let plans: [PhysicalPlan]
     public var progressInterval = 0.5
+    /// Periodic checkpoints (needs a ``CheckpointableSource``); restores the latest one on start.
+    public var checkpointing: CheckpointOptions?
+    /// The checkpoint this run resumed from, if any.
+    public private(set) var restoredCheckpoint: Checkpoint?
+    /// Newer checkpoint files that could not be read and were passed over on start.
+    public private(set) var skippedCheckpoints: [String] = []
+    /// Checkpoints written by the last run (the final one included).
+    public private(set) var checkpoints: [CheckpointReport] = []
+    private let checkpointLock = Monitor()
+    private var nextCheckpointID: Int64 = 1
 
     public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
                             deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = PlanResources()) throws(PlanError) {
@@ -89,13 +99,21 @@ public final class ParallelRunner {
 
     public func run(progress: ((RunProgress) -> Void)? = nil) throws -> RunSummary {
         let start = monotonicSeconds()
+        let checkpointSource = try restoreCheckpoint()
         try source.open(schema: spec.schema)
         for sink in sinks { try sink.open(schema: plans[0].outputSchema) }
-        let run = ParallelRun(runner: self, start: start, progress: progress)
+        // Stopped with checkpoints: open windows stay open in the final checkpoint, not flushed incomplete.
+        let run = ParallelRun(runner: self, start: start, progress: progress,
+                              keepsOpenWindowsAtEnd: { checkpointSource?.endedByStop ?? false })
         try run.execute()
         for plan in plans { try plan.finishOperators() }
         for sink in sinks { try sink.close() }
         try deadLetters.flush()
+        if let checkpointSource {
+            // Everything is flushed and acknowledged: the final state and positions.
+            try completeCheckpoint(CheckpointBarrier(id: takeCheckpointID(), positions: checkpointSource.checkpointPositions, shards: plans.count),
+                                   states: plans.map { $0.saveState().bytes })
+        }
         shardLoad = run.shardRows
         let seconds = monotonicSeconds() - start
         let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? any WindowOperator } }.reduce(0) { $0 + $1.windowsEmitted }
@@ -120,6 +138,69 @@ public final class ParallelRunner {
     }
 }
 
+extension ParallelRunner {
+    /// With checkpointing: checks the run can be checkpointed, restores the latest checkpoint into
+    /// every shard's plan and points the source at its positions. Returns the source.
+    private func restoreCheckpoint() throws -> (any CheckpointableSource)? {
+        guard let checkpointing else { return nil }
+        guard let source = source as? any CheckpointableSource else {
+            throw CheckpointError.unsupported("\(source.name) cannot resume from a saved position; checkpoints need a kafka:// input")
+        }
+        try plans[0].checkCheckpointSupport()
+        checkpoints = []
+        let (latest, skipped) = try checkpointing.store.latest()
+        skippedCheckpoints = skipped
+        guard let latest else { return source }
+        try latest.checkMatches(pipeline: spec.name, source: source.name, shards: options.shards, keyGroups: options.keyGroups)
+        for (i, plan) in plans.enumerated() { try plan.restoreState(latest.shardStates[i]) }
+        try source.resume(from: latest.positions)
+        nextCheckpointID = latest.id + 1
+        restoredCheckpoint = latest
+        return source
+    }
+
+    /// Writes a checkpoint whose shard states are all in, then hands its positions to the source
+    /// (Kafka commits them). Checkpoints complete one at a time, in order.
+    func completeCheckpoint(_ barrier: CheckpointBarrier, states: [[UInt8]]) throws {
+        guard let checkpointing, let source = source as? any CheckpointableSource else { return }
+        try deadLetters.flush()
+        try checkpointLock.withLock {
+            let checkpoint = Checkpoint(id: barrier.id, pipeline: spec.name, source: source.name, shards: options.shards, keyGroups: options.keyGroups,
+                                        positions: barrier.positions, shardStates: states, createdAtMilliseconds: WindowClockSource.wallMilliseconds())
+            let fileBytes = try checkpointing.store.write(checkpoint)
+            try source.checkpointCompleted(barrier.positions)
+            let report = CheckpointReport(id: barrier.id, stateBytes: checkpoint.stateBytes, fileBytes: fileBytes,
+                                          seconds: monotonicSeconds() - barrier.started, positions: barrier.positions)
+            checkpoints.append(report)
+            checkpointing.completed?(report)
+        }
+    }
+
+    /// The reader's next checkpoint id (one past the last written or restored).
+    func takeCheckpointID() -> Int64 {
+        checkpointLock.withLock {
+            defer { nextCheckpointID += 1 }
+            return nextCheckpointID
+        }
+    }
+}
+
+/// A checkpoint travelling through the run as a block of its own: every shard saves its state
+/// when it reaches it, i.e. after exactly the blocks before it (shards process blocks in order).
+final class CheckpointBarrier: @unchecked Sendable {
+    // Safe: `states` is written under the run's monitor, one slot per shard; the rest is immutable.
+    let id: Int64
+    let positions: [Int64]
+    let started = monotonicSeconds()
+    var states: [[UInt8]]
+
+    init(id: Int64, positions: [Int64], shards: Int) {
+        self.id = id
+        self.positions = positions
+        states = Array(repeating: [], count: shards)
+    }
+}
+
 /// One unit of work: a block of input and the batch it decodes into, plus one view per shard.
 final class WorkUnit: @unchecked Sendable {
     // Safe: owned by one thread at a time; hand-offs go through the run's Monitor, and shard
@@ -130,6 +211,8 @@ final class WorkUnit: @unchecked Sendable {
     var sequence = 0
     var remaining = 0
     var maxEventTime = Int64.min
+    /// Set when the unit carries a checkpoint barrier instead of input.
+    var barrier: CheckpointBarrier?
     /// Per row: the largest event time of the rows before it in this batch (see ShardRouter).
     let rowWatermarks: UnsafeMutablePointer<Int64>
 
@@ -167,8 +250,11 @@ final class ParallelRun: @unchecked Sendable {
     var decodedRecords: [Int64]
     var oversizedRecords: [Int64]
     var nextProgress: Double
+    /// Asked once the input ended: whether the shards leave their windows open (see ``ParallelRunner/run(progress:)``).
+    let keepsOpenWindowsAtEnd: () -> Bool
 
-    init(runner: ParallelRunner, start: Double, progress: ((RunProgress) -> Void)?) {
+    init(runner: ParallelRunner, start: Double, progress: ((RunProgress) -> Void)?, keepsOpenWindowsAtEnd: @escaping () -> Bool = { false }) {
+        self.keepsOpenWindowsAtEnd = keepsOpenWindowsAtEnd
         self.runner = runner
         self.start = start
         self.progress = progress
@@ -213,12 +299,32 @@ final class ParallelRun: @unchecked Sendable {
     private func readLoop() {
         var sequence = 0
         let maxLines = runner.plans[0].batchSize
+        let checkpointSource = runner.checkpointing == nil ? nil : runner.source as? any CheckpointableSource
+        let interval = runner.checkpointing?.intervalSeconds ?? .infinity
+        var nextCheckpoint = monotonicSeconds() + interval
+        var blocksSinceCheckpoint = 0  // a barrier needs input since the last one
         while true {
             let unit: WorkUnit? = monitor.withLock {
                 while free.isEmpty && failure == nil { monitor.wait() }
                 return failure == nil ? free.removeLast() : nil
             }
             guard let unit else { return }
+            unit.barrier = nil
+            if let checkpointSource, blocksSinceCheckpoint > 0, monotonicSeconds() >= nextCheckpoint {
+                blocksSinceCheckpoint = 0
+                // A barrier after the blocks read so far, at the position they end at.
+                unit.barrier = CheckpointBarrier(id: runner.takeCheckpointID(), positions: checkpointSource.checkpointPositions, shards: shards)
+                unit.block.count = 0
+                unit.block.lines = 0
+                monitor.withLock {
+                    unit.sequence = sequence
+                    sequence += 1
+                    ready.append(unit)
+                    monitor.broadcast()
+                }
+                nextCheckpoint = monotonicSeconds() + interval
+                continue
+            }
             let more: Bool
             do {
                 more = try runner.source.next(into: unit.block, maxLines: maxLines)
@@ -226,6 +332,7 @@ final class ParallelRun: @unchecked Sendable {
                 fail(error)
                 return
             }
+            if more { blocksSinceCheckpoint += 1 }
             monitor.withLock {
                 if more {
                     unit.sequence = sequence
@@ -283,17 +390,21 @@ final class ParallelRun: @unchecked Sendable {
                 case .abort:
                     return
                 case .finish:
-                    for (s, stage) in plan.stages.enumerated() {
-                        try stage.terminal?.finish(runner.deadLetters) { try runStage(plan, s + 1, $0, shard: i) }
+                    if !keepsOpenWindowsAtEnd() {
+                        for (s, stage) in plan.stages.enumerated() {
+                            try stage.terminal?.finish(runner.deadLetters) { try runStage(plan, s + 1, $0, shard: i) }
+                        }
                     }
                     break loop
                 case .decode(let unit):
-                    try decode(unit, worker: i, decoder: decoder, plan: plan, router: router)
+                    if unit.barrier == nil { try decode(unit, worker: i, decoder: decoder, plan: plan, router: router) }
                     monitor.withLock {
                         unit.remaining = shards
                         for s in 0..<shards { inboxes[s][unit.sequence] = unit }
                         monitor.broadcast()
                     }
+                case .shard(let unit) where unit.barrier != nil:
+                    try checkpoint(unit, shard: i, plan: plan)
                 case .shard(let unit):
                     let view = unit.views[i]
                     shardRows[i] += view.selectedCount
@@ -326,6 +437,27 @@ final class ParallelRun: @unchecked Sendable {
         } catch {
             fail(error)
         }
+    }
+
+    /// This shard's part of a checkpoint: its state after every block before the barrier, and its
+    /// output flushed. The last shard to arrive writes the checkpoint.
+    private func checkpoint(_ unit: WorkUnit, shard i: Int, plan: PhysicalPlan) throws {
+        let barrier = unit.barrier!
+        let state = plan.saveState().bytes
+        if runner.sinks.count == 1 {
+            try sinkLock.withLock { try runner.sinks[0].flush() }
+        } else {
+            try runner.sinks[i].flush()
+        }
+        let last: Bool = monitor.withLock {
+            barrier.states[i] = state
+            unit.remaining -= 1
+            guard unit.remaining == 0 else { return false }
+            free.append(unit)
+            monitor.broadcast()
+            return true
+        }
+        if last { try runner.completeCheckpoint(barrier, states: barrier.states) }
     }
 
     private func reportProgress(_ progress: (RunProgress) -> Void) {

@@ -23,6 +23,9 @@ public protocol RecordSink: AnyObject {
     func open(schema: Schema) throws
     /// Writes the selected rows of `batch`, the columns in `slots` in order.
     func write(_ batch: Batch, slots: [Int]) throws
+    /// Makes everything written so far durable downstream (files: written out; Kafka: every
+    /// message acknowledged, or this throws). A checkpoint waits for it before it counts.
+    func flush() throws
     /// Flushes and closes.
     func close() throws
     var recordsWritten: Int64 { get }

@@ -73,6 +73,9 @@ public final class RowSink: RecordSink {
         }
     }
 
+    /// Rows are in memory as soon as they are written.
+    public func flush() throws {}
+
     public func close() throws {}
 }
 

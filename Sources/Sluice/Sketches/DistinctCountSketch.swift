@@ -24,6 +24,27 @@ public final class DistinctCountSketch: @unchecked Sendable, Codable {
 
     private var sparseLimit: Int { (1 << precision) / 16 }
 
+    /// Checkpoint form: the exact hashes while sparse, else the registers.
+    func saveState(to w: inout StateWriter) {
+        w.write(precision)
+        w.write(sparse != nil)
+        if let sparse { w.write(sparse) } else { w.write(registers) }
+    }
+
+    static func restoreState(from r: inout StateReader) throws(CheckpointError) -> DistinctCountSketch {
+        let precision = try r.readInt()
+        guard (4...18).contains(precision) else { throw .corrupt("distinct-count sketch with precision \(precision)") }
+        let s = DistinctCountSketch(precision: precision)
+        if try r.readBool() {
+            s.sparse = try r.readArray()
+        } else {
+            s.sparse = nil
+            s.registers = try r.readArray()
+            guard s.registers.count == 1 << precision else { throw .corrupt("distinct-count sketch with \(s.registers.count) registers") }
+        }
+        return s
+    }
+
     /// Adds a value by its 64-bit hash (use ``hash(_:)`` for numbers and ``hash(bytes:count:)`` for strings).
     @inline(__always)
     public func insert(hash h: UInt64) {

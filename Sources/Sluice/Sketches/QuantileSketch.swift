@@ -153,6 +153,34 @@ public final class QuantileSketch: @unchecked Sendable, Codable {
         return c
     }
 
+    /// Checkpoint form: every field, so a restored sketch continues exactly as the saved one would.
+    func saveState(to w: inout StateWriter) {
+        w.write(k)
+        w.write(levels.count)
+        for level in levels { w.write(level) }
+        w.write(count)
+        w.write(min)
+        w.write(max)
+        w.write(random)
+    }
+
+    static func restoreState(from r: inout StateReader) throws(CheckpointError) -> QuantileSketch {
+        let k = try r.readInt()
+        guard k >= 8, k <= 1 << 20 else { throw .corrupt("quantile sketch with k \(k)") }
+        let s = QuantileSketch(k: k)
+        let depth = try r.readInt()
+        guard depth >= 1, depth <= 64 else { throw .corrupt("quantile sketch with \(depth) levels") }
+        var levels: [[Double]] = []
+        for _ in 0..<depth { levels.append(try r.readArray()) }
+        s.levels = levels
+        s.size = levels.reduce(0) { $0 + $1.count }
+        s.count = try r.read()
+        s.min = try r.read()
+        s.max = try r.read()
+        s.random = try r.read()
+        return s
+    }
+
     enum CodingKeys: String, CodingKey { case k, levels, count, min, max, random }
 
     public required init(from decoder: any Decoder) throws {

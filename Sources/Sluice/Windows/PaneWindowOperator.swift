@@ -11,8 +11,8 @@ import Glibc
 /// (panes, watermark, lateness) live in ``PaneWindowState``.
 final class PaneWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    @exclusivity(unchecked) private var state: PaneWindowState
-    private let accumulators: WindowAccumulators
+    @exclusivity(unchecked) var state: PaneWindowState
+    let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
 
     // Per-batch scratch, sized to the input batch capacity.
@@ -26,7 +26,7 @@ final class PaneWindowOperator: StatefulOperator {
     /// (pane slot, key) pairs aggregated into during this batch (`emit: updates` only).
     private var touchedThisBatch: Set<SlotKey> = []
     /// Sliding windows of more than two panes: block-wise suffix/prefix merges (nil otherwise).
-    private let blocks: SlidingWindowBlocks?
+    let blocks: SlidingWindowBlocks?
     /// Which keys the window being emitted has already listed: `keyStamps[key] == keyStamp`.
     private var keyStamps: [Int64] = []
     private var keyStamp: Int64 = 0

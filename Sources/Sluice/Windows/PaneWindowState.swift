@@ -121,6 +121,15 @@ struct PaneWindowState {
         return .slot(slot(forPane: paneIndex(time)), refire: refire)
     }
 
+    /// Restoring a checkpoint: the progress the saved state had reached (a fresh state before).
+    mutating func restore(maxEventTime: Int64, firedThrough: Int64) {
+        self.maxEventTime = maxEventTime
+        self.firedThrough = firedThrough
+    }
+
+    /// Restoring a checkpoint: opens pane `pane` and returns its slot.
+    mutating func restoreOpen(pane: Int64) -> Int32 { slot(forPane: pane) }
+
     private mutating func slot(forPane pane: Int64) -> Int32 {
         if let slot = open[pane] { return slot }
         let slot = slots.allocate()

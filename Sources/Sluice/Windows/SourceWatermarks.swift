@@ -51,4 +51,17 @@ struct SourceWatermarks {
         for (i, m) in maxima.enumerated() where !finished[i] { low = Swift.min(low, m) }
         return low == .max ? overall : low
     }
+
+    func saveState(to w: inout StateWriter) {
+        w.write(overall)
+        w.write(maxima)
+        w.write(finished.map { $0 ? UInt8(1) : 0 })
+    }
+
+    mutating func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        overall = try r.read()
+        maxima = try r.readArray()
+        finished = try r.readArray(of: UInt8.self).map { $0 != 0 }
+        guard finished.count == maxima.count else { throw .corrupt("watermarks of \(maxima.count) partitions, \(finished.count) finished flags") }
+    }
 }

@@ -86,6 +86,14 @@ final class WindowInput {
         return sources.combined
     }
 
+    /// Checkpoints: the watermark progress (the key space is saved key by key by the window).
+    func saveState(to w: inout StateWriter) { sources.saveState(to: &w) }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        try sources.restoreState(from: &r)
+        keys.resetForRestore()
+    }
+
     /// Key ids at which the window considers compacting its key space (tests lower it).
     var compactionThreshold = 1 << 16
     private var nextCompactionCheck = 0

@@ -193,6 +193,16 @@ final class WindowKeys {
         }
     }
 
+    /// The field ids a composite key id stands for, as `fields.count` packed `Int32`s.
+    func compositeKeyBytes(_ id: Int32) -> UnsafeBufferPointer<UInt8> { compositeKeys!.keyBytes(id) }
+
+    /// The composite id of a tuple of field ids.
+    func internComposite(_ components: [Int32]) -> Int32 {
+        components.withUnsafeBytes {
+            compositeKeys!.intern($0.baseAddress!.assumingMemoryBound(to: UInt8.self), fields.count * 4, readable: fields.count * 4)
+        }
+    }
+
     /// Number of ids in the key space (live or not).
     var idCount: Int { compositeKeys?.count ?? fields[0].dictionary.count }
 

@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a checkpoint could not be written, read, or applied.
+public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The bytes are not a snapshot this version wrote (truncated, bit rot, another format).
+    case corrupt(String)
+    /// The snapshot is sound but belongs to a different run layout (pipeline, shards, source).
+    case mismatch(String)
+    /// An operator keeps state that checkpoints do not capture yet.
+    case unsupported(String)
+    case io(operation: String, path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let why): return "checkpoint is corrupt: \(why)"
+        case .mismatch(let why): return "checkpoint does not match this run: \(why)"
+        case .unsupported(let why): return "checkpoints are not supported here: \(why)"
+        case .io(let operation, let path, let errno): return "checkpoint: cannot \(operation) \(path): \(String(cString: strerror(errno)))"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// A ``BlockSource`` whose read position a checkpoint can record and a restarted run can resume
+/// from (Kafka: the next offset per partition).
+public protocol CheckpointableSource: BlockSource {
+    /// Where reading continues after the blocks handed out so far. Read on the reader thread,
+    /// between blocks.
+    var checkpointPositions: [Int64] { get }
+    /// Before ``BlockSource/open(schema:)``: start at these positions (from a checkpoint) instead
+    /// of the source's own start (e.g. the consumer group's committed offsets).
+    func resume(from positions: [Int64]) throws
+    /// A checkpoint holding these positions is durable: the source may forget what lies before
+    /// them (Kafka: commits them as the group's offsets). Called from any thread.
+    func checkpointCompleted(_ positions: [Int64]) throws
+    /// Whether the input ended because the run was asked to stop (rather than reaching its end):
+    /// open windows then stay open in the final checkpoint instead of being flushed incomplete.
+    var endedByStop: Bool { get }
+}
+
+/// How a run takes checkpoints.
+public struct CheckpointOptions {
+    public var store: CheckpointStore
+    /// Seconds between checkpoints (measured on the reader thread, between blocks).
+    public var intervalSeconds: Double
+    /// Called after each checkpoint is durable and its positions were handed to the source.
+    public var completed: (@Sendable (CheckpointReport) -> Void)?
+
+    public init(store: CheckpointStore, intervalSeconds: Double = 10, completed: (@Sendable (CheckpointReport) -> Void)? = nil) {
+        self.store = store
+        self.intervalSeconds = intervalSeconds
+        self.completed = completed
+    }
+}
+
+/// One durable checkpoint, for logs and metrics.
+public struct CheckpointReport: Sendable {
+    public var id: Int64
+    /// Operator state, uncompressed, and the file written (compressed).
+    public var stateBytes: Int
+    public var fileBytes: Int
+    /// From the barrier entering the pipeline to the file being durable and positions committed.
+    public var seconds: Double
+    public var positions: [Int64]
+}
