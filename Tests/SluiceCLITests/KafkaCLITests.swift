@@ -116,4 +116,56 @@ import Testing
         let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
         #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [], "after \(kills) kills")
     }
+
+    /// Checkpoints across crashes: `kill -9` a checkpointing run ten times at random moments; each
+    /// restart restores the window state and offsets of the latest checkpoint. The output topic
+    /// holds exactly the expected windows, every replayed window is identical (one value per key
+    /// and window), and the last run read only what came after its checkpoint.
+    @Test func checkpointedRunsResumeAfterKills() throws {
+        let dir = try TempDir()
+        let broker = try Broker(dir, topics: ["sensors:16", "features:16", "probe-out:16"])
+        let n = 150_000
+        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
+        let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
+        let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", input])
+        #expect(produced.status == 0, "\(produced.stderr)")
+        func args(group: String) -> [String] {
+            ["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=\(group)", "--format", "csv",
+             "--output", "kafka://\(broker.bootstrap)/\(group == "probe" ? "probe-out" : "features")", "--until-end", "--dead-letter", "none",
+             "--checkpoint-dir", dir.path("checkpoints-\(group)"), "--checkpoint-interval", "0.1"]
+        }
+        let probeStart = Date()
+        let probe = try CLI.run(args(group: "probe"))
+        #expect(probe.status == 0, "\(probe.stderr)")
+        let duration = Date().timeIntervalSince(probeStart)
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<10 {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = args(group: "crashy")
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(duration * Double.random(in: 0.15...0.6, using: &generator) * 1_000_000))
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            p.waitUntilExit()
+        }
+        #expect(kills > 0, "no run was killed: the runs finished too fast for this test")
+        let final = try CLI.run(args(group: "crashy"))
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(final.stderr.contains("resumed from checkpoint"), "\(final.stderr)")
+        let consumed = try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "features", "-o", dir.path("out.csv")])
+        #expect(consumed.status == 0)
+        let lines = Set(try dir.read("out.csv").split(separator: "\n").map(String.init))
+        // Replays are identical: one distinct value per (sensor, window).
+        let keys = Set(lines.map { $0.split(separator: ",").prefix(2).joined(separator: ",") })
+        #expect(keys.count == lines.count, "\(lines.count - keys.count) windows were emitted with two different values")
+        let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + lines.joined(separator: "\n") + "\n"
+        let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
+        #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [], "after \(kills) kills")
+    }
 }

@@ -80,7 +80,7 @@ import Testing
         return lines
     }
 
-    static let specs: [String] = ["tumbling", "sliding-sketches", "dedupe-composite-key"]
+    static let specs: [String] = ["tumbling", "sliding-sketches", "dedupe-composite-key", "features"]
 
     func spec(_ name: String) -> PipelineSpec {
         switch name {
@@ -94,6 +94,15 @@ import Testing
                 .window(WindowSpec(kind: .sliding(size: .milliseconds(120), every: .milliseconds(20)), by: ["k"], time: "t",
                                    aggregates: [Count(), Mean("x"), First("x"), Last("x"), Quantile("x", 0.5), DistinctCount("s")],
                                    maxOutOfOrderness: .milliseconds(250))),
+            ])
+        case "features":
+            return PipelineSpec(name: name, schema: schema, steps: [
+                .clean([.require(["x"])]),
+                .features(FeatureSpec(by: ["k"], time: "t", ttl: .milliseconds(40), features: [
+                    Lag("x", 1, 3), EWMA("x", alpha: 0.3), Rolling("x", last: 4), Rolling("x", span: .milliseconds(30), as: "x_span"), RunningZScore("x", warmUp: 3),
+                ])),
+                .window(WindowSpec(kind: .tumbling(.milliseconds(50)), by: ["k"], time: "t",
+                                   aggregates: [Count(), Sum("x_lag1"), Sum("x_lag3"), Sum("x_ewma"), Sum("x_last4_mean"), Sum("x_last4_std"), Sum("x_rz"), Sum("x_span_mean")])),
             ])
         default:
             return PipelineSpec(name: name, schema: schema, steps: [

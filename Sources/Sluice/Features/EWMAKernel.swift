@@ -28,5 +28,15 @@ final class EWMAKernel: FeatureKernel {
     func reset(key: Int32) { started.reset(key) }
     func remap(_ mapping: [Int32], keys n: Int) { average.remap(mapping, keys: n); started.remap(mapping, keys: n) }
     var stateBytes: Int { average.bytes + started.bytes }
+
+    func saveState(to w: inout StateWriter) {
+        average.save(to: &w)
+        started.save(to: &w)
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        try average.restore(from: &r)
+        try started.restore(from: &r)
+    }
     var explanation: String { "ewma alpha \(alpha)" }
 }

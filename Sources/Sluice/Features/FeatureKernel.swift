@@ -13,6 +13,9 @@ protocol FeatureKernel: AnyObject {
     func remap(_ mapping: [Int32], keys count: Int)
     var stateBytes: Int { get }
     var explanation: String { get }
+    /// Checkpoints: the per-key state, indexed by the operator's key ids (which a restore keeps).
+    func saveState(to w: inout StateWriter)
+    func restoreState(from r: inout StateReader) throws(CheckpointError)
 }
 
 extension FeatureKernel {
@@ -20,6 +23,9 @@ extension FeatureKernel {
     func reset(key: Int32) {}
     func remap(_ mapping: [Int32], keys count: Int) {}
     var stateBytes: Int { 0 }
+    // Stateless features keep nothing.
+    func saveState(to w: inout StateWriter) {}
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {}
 }
 
 /// Per-key values in a flat array, `width` per key, grown and compacted with the key space.
@@ -61,6 +67,16 @@ struct KeyedValues<T> {
     }
 
     var bytes: Int { values.count * MemoryLayout<T>.stride }
+}
+
+extension KeyedValues where T: BitwiseCopyable {
+    func save(to w: inout StateWriter) { w.write(values) }
+
+    mutating func restore(from r: inout StateReader) throws(CheckpointError) {
+        let restored: [T] = try r.readArray()
+        guard restored.count % width == 0 else { throw .corrupt("per-key values: \(restored.count) is not a multiple of \(width)") }
+        values = restored
+    }
 }
 
 /// Reads a numeric input column as Double.

@@ -20,10 +20,10 @@ final class FeatureOperator: KeyedBatchOperator {
     let keys: WindowKeys?
     let timeSlot: Int?
     let kernels: [any FeatureKernel]
-    private var lastSeen = KeyedValues<Int64>(fill: .min)
-    private var maxTime = Int64.min
-    private var capacity = 0
-    private var expiries = MinHeap<Expiry>()
+    var lastSeen = KeyedValues<Int64>(fill: .min)
+    var maxTime = Int64.min
+    var capacity = 0
+    var expiries = MinHeap<Expiry>()
     private(set) var evictions = 0
     private(set) var compactions = 0
     var compactionThreshold = 1 << 16
@@ -137,5 +137,41 @@ final class FeatureOperator: KeyedBatchOperator {
             compactions += 1
         }
         nextCompactionCheck = Swift.max(compactionThreshold, 2 * keys.idCount)
+    }
+}
+
+extension FeatureOperator: CheckpointableOperator {
+    /// Keys in id order, then per-key state by id: restoring interns the keys in the same order
+    /// into a fresh key space, so every id (and every kernel's per-key array) stays as it was.
+    func saveState(to w: inout StateWriter) {
+        let ids = keys?.idCount ?? 0
+        w.write(ids)
+        for id in 0..<ids { keys!.saveKey(Int32(id), to: &w) }
+        w.write(capacity)
+        w.write(maxTime)
+        lastSeen.save(to: &w)
+        w.write(expiries.items.map(\.time))
+        w.write(expiries.items.map(\.key))
+        for k in kernels { k.saveState(to: &w) }
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        let ids = try r.readInt()
+        if let keys {
+            keys.resetForRestore()
+            for id in 0..<ids {
+                let restored = try keys.restoreKey(from: &r)
+                guard restored == Int32(id) else { throw .corrupt("feature key \(id) restored as \(restored): duplicate keys") }
+            }
+        } else if ids != 0 {
+            throw .mismatch("the checkpoint holds keyed feature state; these features are not keyed")
+        }
+        capacity = try r.readInt()
+        maxTime = try r.read()
+        try lastSeen.restore(from: &r)
+        let times: [Int64] = try r.readArray(), heapKeys: [Int32] = try r.readArray()
+        guard times.count == heapKeys.count else { throw .corrupt("feature expiries: \(times.count) times, \(heapKeys.count) keys") }
+        expiries = MinHeap(heapOrdered: zip(times, heapKeys).map { Expiry(time: $0.0, key: $0.1) })
+        for k in kernels { try k.restoreState(from: &r) }
     }
 }

@@ -45,5 +45,17 @@ final class LagKernel: FeatureKernel {
         ring.remap(mapping, keys: count); ringValid.remap(mapping, keys: count); seen.remap(mapping, keys: count)
     }
     var stateBytes: Int { ring.bytes + ringValid.bytes + seen.bytes }
+
+    func saveState(to w: inout StateWriter) {
+        ring.save(to: &w)
+        ringValid.save(to: &w)
+        seen.save(to: &w)
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        try ring.restore(from: &r)
+        try ringValid.restore(from: &r)
+        try seen.restore(from: &r)
+    }
     var explanation: String { "lag \(lags.map(String.init).joined(separator: ", ")) (ring of \(depth) per key)" }
 }

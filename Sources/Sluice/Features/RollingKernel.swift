@@ -77,5 +77,29 @@ final class RollingKernel: FeatureKernel {
     }
 
     var stateBytes: Int { ring.bytes + count.bytes + spans.reduce(0) { $0 + 24 + $1.count * 16 } }
+
+    func saveState(to w: inout StateWriter) {
+        ring.save(to: &w)
+        count.save(to: &w)
+        w.write(spans.count)
+        for span in spans {
+            w.write(span.map(\.time))
+            w.write(span.map(\.value))
+        }
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        try ring.restore(from: &r)
+        try count.restore(from: &r)
+        let n = try r.readInt()
+        guard n >= 0, n <= 1 << 31 else { throw .corrupt("rolling spans of \(n) keys") }
+        var spans: [[(time: Int64, value: Double)]] = []
+        for _ in 0..<n {
+            let times: [Int64] = try r.readArray(), values: [Double] = try r.readArray()
+            guard times.count == values.count else { throw .corrupt("rolling span with \(times.count) times and \(values.count) values") }
+            spans.append(Array(zip(times, values).map { (time: $0.0, value: $0.1) }))
+        }
+        self.spans = spans
+    }
     var explanation: String { last.map { "rolling mean/std over the last \($0) values" } ?? "rolling mean/std over \(TimeSpan(milliseconds: spanMs!))" }
 }

@@ -45,5 +45,17 @@ final class RunningNormalizationKernel: FeatureKernel {
     func reset(key: Int32) { n.reset(key); a.reset(key); b.reset(key) }
     func remap(_ mapping: [Int32], keys count: Int) { n.remap(mapping, keys: count); a.remap(mapping, keys: count); b.remap(mapping, keys: count) }
     var stateBytes: Int { n.bytes + a.bytes + b.bytes }
+
+    func saveState(to w: inout StateWriter) {
+        n.save(to: &w)
+        a.save(to: &w)
+        b.save(to: &w)
+    }
+
+    func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        try n.restore(from: &r)
+        try a.restore(from: &r)
+        try b.restore(from: &r)
+    }
     var explanation: String { "\(kind == .zScore ? "running z-score" : "running min-max") (test-then-update, warm-up \(warmUp))" }
 }

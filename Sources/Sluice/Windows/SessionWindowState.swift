@@ -191,7 +191,11 @@ struct SessionWindowState {
 
 /// A binary min-heap.
 struct MinHeap<Element: Comparable> {
-    private var items: [Element] = []
+    /// The heap's array (heap-ordered): a checkpoint saves and restores it as is.
+    private(set) var items: [Element] = []
+
+    init() {}
+    init(heapOrdered items: [Element]) { self.items = items }
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
