@@ -80,7 +80,7 @@ import Testing
         return lines
     }
 
-    static let specs: [String] = ["tumbling", "sliding-sketches", "dedupe-composite-key", "features"]
+    static let specs: [String] = ["tumbling", "sliding-sketches", "dedupe-composite-key", "features", "session", "count"]
 
     func spec(_ name: String) -> PipelineSpec {
         switch name {
@@ -93,6 +93,16 @@ import Testing
             return PipelineSpec(name: name, schema: schema, steps: [
                 .window(WindowSpec(kind: .sliding(size: .milliseconds(120), every: .milliseconds(20)), by: ["k"], time: "t",
                                    aggregates: [Count(), Mean("x"), First("x"), Last("x"), Quantile("x", 0.5), DistinctCount("s")],
+                                   maxOutOfOrderness: .milliseconds(250))),
+            ])
+        case "session":
+            return PipelineSpec(name: name, schema: schema, steps: [
+                .window(WindowSpec(kind: .session(gap: .milliseconds(8)), by: ["k"], time: "t", aggregates: [Count(), Sum("x"), Last("x")],
+                                   maxOutOfOrderness: .milliseconds(250))),
+            ])
+        case "count":
+            return PipelineSpec(name: name, schema: schema, steps: [
+                .window(WindowSpec(kind: .count(4), by: ["k"], time: "t", aggregates: [Count(), Sum("x"), Max("x")],
                                    maxOutOfOrderness: .milliseconds(250))),
             ])
         case "features":
@@ -170,12 +180,5 @@ import Testing
         } throws: { error in
             "\(error)".contains("--shards 2")
         }
-    }
-
-    @Test func operatorsWithoutCheckpointSupportAreRefusedAtStart() throws {
-        let session = PipelineSpec(name: "s", schema: schema, steps: [
-            .window(WindowSpec(kind: .session(gap: .milliseconds(30)), by: ["k"], time: "t", aggregates: [Count()])),
-        ])
-        #expect(throws: CheckpointError.self) { _ = try run(session, LinesSource(makeLines(100, seed: 2)), shards: 1, store: try tempStore()) }
     }
 }

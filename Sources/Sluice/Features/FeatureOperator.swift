@@ -144,9 +144,7 @@ extension FeatureOperator: CheckpointableOperator {
     /// Keys in id order, then per-key state by id: restoring interns the keys in the same order
     /// into a fresh key space, so every id (and every kernel's per-key array) stays as it was.
     func saveState(to w: inout StateWriter) {
-        let ids = keys?.idCount ?? 0
-        w.write(ids)
-        for id in 0..<ids { keys!.saveKey(Int32(id), to: &w) }
+        if let keys { keys.saveKeySpace(to: &w) } else { w.write(0) }
         w.write(capacity)
         w.write(maxTime)
         lastSeen.save(to: &w)
@@ -156,14 +154,10 @@ extension FeatureOperator: CheckpointableOperator {
     }
 
     func restoreState(from r: inout StateReader) throws(CheckpointError) {
-        let ids = try r.readInt()
         if let keys {
             keys.resetForRestore()
-            for id in 0..<ids {
-                let restored = try keys.restoreKey(from: &r)
-                guard restored == Int32(id) else { throw .corrupt("feature key \(id) restored as \(restored): duplicate keys") }
-            }
-        } else if ids != 0 {
+            try keys.restoreKeySpace(from: &r)
+        } else if try r.readInt() != 0 {
             throw .mismatch("the checkpoint holds keyed feature state; these features are not keyed")
         }
         capacity = try r.readInt()

@@ -13,4 +13,15 @@ struct CellPool: Sendable {
 
     /// Makes `cell` available again (its accumulator cell must be cleared before it is reused).
     mutating func release(_ cell: Int32) { free.append(cell) }
+
+    func saveState(to w: inout StateWriter) {
+        w.write(free)
+        w.write(count)
+    }
+
+    mutating func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        free = try r.readArray()
+        count = try r.read()
+        guard count >= 0, free.allSatisfy({ $0 >= 0 && $0 < count }) else { throw .corrupt("cell pool of \(count) with free cells out of range") }
+    }
 }

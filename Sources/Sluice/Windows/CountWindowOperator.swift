@@ -7,8 +7,8 @@
 /// Output rows carry `window_start` and `window_end`: the event times of the first and last record.
 final class CountWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    @exclusivity(unchecked) private var state: CountWindowState
-    private let accumulators: WindowAccumulators
+    @exclusivity(unchecked) var state: CountWindowState
+    let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
     /// Values of waiting records, per statistics block, by value slot.
     private var waitingValues: [[Double]]
@@ -78,6 +78,23 @@ final class CountWindowOperator: StatefulOperator {
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
         try apply(state.finish(), emit: emit)
+    }
+
+    func saveWaitingValues(to w: inout StateWriter) {
+        w.write(valueSlotCount)
+        w.write(freeValueSlots)
+        for values in waitingValues { w.write(values) }
+        for valid in waitingValid { w.write(valid) }
+    }
+
+    func restoreWaitingValues(from r: inout StateReader) throws(CheckpointError) {
+        valueSlotCount = try r.read()
+        freeValueSlots = try r.readArray()
+        for i in waitingValues.indices { waitingValues[i] = try r.readArray() }
+        for i in waitingValid.indices { waitingValid[i] = try r.readArray() }
+        guard (waitingValues + waitingValid.map { $0.map(Double.init) }).allSatisfy({ $0.count == Int(valueSlotCount) }) else {
+            throw .corrupt("count window: waiting values do not match \(valueSlotCount) slots")
+        }
     }
 
     private func valueSlot() -> Int32 {

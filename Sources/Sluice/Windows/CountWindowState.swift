@@ -54,6 +54,45 @@ struct CountWindowState {
     }
 
     func watermark(afterMax max: Int64) -> Int64 { max == .min ? .min : max &- boundMs }
+
+    /// Checkpoints, between batches: everything verbatim (the operator keeps key ids stable).
+    func saveState(to w: inout StateWriter) {
+        w.write(maxEventTime)
+        w.write(nextSequence)
+        w.write(pending.map(\.time))
+        w.write(pending.map(\.sequence))
+        w.write(pending.map(\.key))
+        w.write(pending.map(\.slot))
+        let windows = open.sorted { $0.key < $1.key }
+        w.write(windows.count)
+        for (key, o) in windows {
+            w.write(key)
+            w.write(o.cell)
+            w.write(o.start)
+            w.write(o.last)
+            w.write(o.count)
+        }
+        cells.saveState(to: &w)
+        w.write(expiries.items.map(\.time))
+        w.write(expiries.items.map(\.key))
+    }
+
+    mutating func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        maxEventTime = try r.read()
+        nextSequence = try r.read()
+        let times: [Int64] = try r.readArray(), sequences: [Int64] = try r.readArray(), keys: [Int32] = try r.readArray(), slots: [Int32] = try r.readArray()
+        guard Set([times.count, sequences.count, keys.count, slots.count]).count == 1 else { throw .corrupt("count window: pending records of unequal lengths") }
+        pending = times.indices.map { Pending(time: times[$0], sequence: sequences[$0], key: keys[$0], slot: slots[$0]) }
+        open = [:]
+        for _ in 0..<(try r.readInt()) {
+            let key: Int32 = try r.read()
+            open[key] = Open(cell: try r.read(), start: try r.read(), last: try r.read(), count: try r.readInt())
+        }
+        try cells.restoreState(from: &r)
+        let expiryTimes: [Int64] = try r.readArray(), expiryKeys: [Int32] = try r.readArray()
+        guard expiryTimes.count == expiryKeys.count else { throw .corrupt("count window expiries of unequal lengths") }
+        expiries = MinHeap(heapOrdered: zip(expiryTimes, expiryKeys).map { Expiry(time: $0.0, key: $0.1) })
+    }
     var watermark: Int64 { watermark(afterMax: maxEventTime) }
 
     /// Whether a record at `time` can still be placed in order, given the watermark before it.

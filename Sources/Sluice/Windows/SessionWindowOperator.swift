@@ -6,8 +6,8 @@
 /// and `window_end` (last record + gap).
 final class SessionWindowOperator: StatefulOperator {
     let spec: WindowSpec
-    @exclusivity(unchecked) private var state: SessionWindowState
-    private let accumulators: WindowAccumulators
+    @exclusivity(unchecked) var state: SessionWindowState
+    let accumulators: WindowAccumulators
     private let emitter: WindowEmitter
     private let cells: UnsafeMutablePointer<Int>
     private let rowKeys: UnsafeMutablePointer<Int32>

@@ -187,6 +187,49 @@ struct SessionWindowState {
 
     /// Live sessions (state size).
     var liveSessions: Int { sessions.count }
+
+    /// Checkpoints, between batches: everything verbatim (the operator keeps key ids stable).
+    func saveState(to w: inout StateWriter) {
+        precondition(releasedThisBatch.isEmpty, "session state saved mid-batch")
+        w.write(maxEventTime)
+        cells.saveState(to: &w)
+        let live = sessions.sorted { $0.key < $1.key }
+        w.write(live.count)
+        for (cell, s) in live {
+            w.write(cell)
+            w.write(s.key)
+            w.write(s.start)
+            w.write(s.end)
+            w.write(s.fired)
+            w.write(s.dirty)
+        }
+        let keyed = cellsOfKey.sorted { $0.key < $1.key }
+        w.write(keyed.count)
+        for (key, cells) in keyed {
+            w.write(key)
+            w.write(cells)
+        }
+        w.write(timers.items.map(\.time))
+        w.write(timers.items.map(\.cell))
+    }
+
+    mutating func restoreState(from r: inout StateReader) throws(CheckpointError) {
+        maxEventTime = try r.read()
+        try cells.restoreState(from: &r)
+        sessions = [:]
+        for _ in 0..<(try r.readInt()) {
+            let cell: Int32 = try r.read()
+            sessions[cell] = Session(key: try r.read(), start: try r.read(), end: try r.read(), fired: try r.readBool(), dirty: try r.readBool())
+        }
+        cellsOfKey = [:]
+        for _ in 0..<(try r.readInt()) {
+            let key: Int32 = try r.read()
+            cellsOfKey[key] = try r.readArray()
+        }
+        let times: [Int64] = try r.readArray(), timerCells: [Int32] = try r.readArray()
+        guard times.count == timerCells.count else { throw .corrupt("session timers: \(times.count) times, \(timerCells.count) cells") }
+        timers = MinHeap(heapOrdered: zip(times, timerCells).map { Timer(time: $0.0, cell: $0.1) })
+    }
 }
 
 /// A binary min-heap.

@@ -31,3 +31,21 @@ extension WindowKeys {
     /// Switches to an empty key space of the window's own (not the decoder's), before restoring keys.
     func resetForRestore() { _ = compact(keeping: []) }
 }
+
+extension WindowKeys {
+    /// Every key in id order, so ``restoreKeySpace(from:)`` gives each the same id again: state
+    /// indexed by key id can then be saved and restored verbatim.
+    func saveKeySpace(to w: inout StateWriter) {
+        w.write(idCount)
+        for id in 0..<idCount { saveKey(Int32(id), to: &w) }
+    }
+
+    /// After ``resetForRestore()``: re-interns the keys of ``saveKeySpace(to:)`` with their old ids.
+    func restoreKeySpace(from r: inout StateReader) throws(CheckpointError) {
+        let n = try r.readInt()
+        for id in 0..<max(0, n) {
+            let restored = try restoreKey(from: &r)
+            guard restored == Int32(id) else { throw .corrupt("key \(id) restored as \(restored): the key space repeats a key") }
+        }
+    }
+}
