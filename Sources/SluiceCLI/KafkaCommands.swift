@@ -195,3 +195,65 @@ enum KafkaProperties {
         return settings
     }
 }
+
+/// `sluice lag`: a consumer group's position on a topic, per partition, and its latest checkpoint.
+struct LagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lag",
+        abstract: "Show a consumer group's committed offset, the end offset and the lag per partition of a topic (and the latest checkpoint).")
+
+    @Option(help: "Bootstrap servers (host:port,...).")
+    var brokers: String
+
+    @Option(help: "Topic the group reads.")
+    var topic: String
+
+    @Option(help: "Consumer group (a `sluice run` uses ?group=G, default sluice-TOPIC).")
+    var group: String?
+
+    @Option(help: "Also show the latest checkpoint in this directory (`sluice run --checkpoint-dir`).")
+    var checkpointDir: String?
+
+    @Option(help: "A librdkafka properties file (key=value lines).")
+    var kafkaConfig: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let lag = try ConsumerLag.measure(bootstrapServers: brokers, topic: topic, group: group ?? "sluice-\(topic)",
+                                          settings: try KafkaProperties.load(kafkaConfig))
+        var checkpoint: Checkpoint?
+        if let checkpointDir {
+            do {
+                checkpoint = try CheckpointStore(directory: checkpointDir).latest().checkpoint
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+        }
+        if json {
+            let parts = lag.partitions.map { p in
+                "{\"partition\":\(p.partition),\"committed\":\(p.committed.map(String.init) ?? "null"),\"end\":\(p.high),\"lag\":\(p.lag)\(checkpoint.map { p.partition < $0.positions.count ? ",\"checkpoint\":\($0.positions[p.partition])" : "" } ?? "")}"
+            }
+            let ckpt = checkpoint.map { ",\"checkpoint\":{\"id\":\($0.id),\"created_ms\":\($0.createdAtMilliseconds),\"state_bytes\":\($0.stateBytes)}" } ?? ""
+            print("{\"topic\":\"\(lag.topic)\",\"group\":\"\(lag.group)\",\"lag\":\(lag.total)\(ckpt),\"partitions\":[\(parts.joined(separator: ","))]}")
+            return
+        }
+        print("topic \(lag.topic), group \(lag.group): lag \(lag.total) records over \(lag.partitions.count) partitions")
+        print("partition  committed        end        lag" + (checkpoint == nil ? "" : "  checkpoint"))
+        for p in lag.partitions {
+            let c = p.committed.map(String.init) ?? "-"
+            var line = String(repeating: " ", count: max(0, 9 - String(p.partition).count)) + "\(p.partition)"
+            for v in [c, String(p.high), String(p.lag)] { line += String(repeating: " ", count: max(1, 11 - v.count)) + v }
+            if let checkpoint, p.partition < checkpoint.positions.count {
+                let v = String(checkpoint.positions[p.partition])
+                line += String(repeating: " ", count: max(1, 12 - v.count)) + v
+            }
+            print(line)
+        }
+        if let checkpoint {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            print("latest checkpoint: \(checkpoint.id) of pipeline \(checkpoint.pipeline), \(String(format: "%.1f", Double(now - checkpoint.createdAtMilliseconds) / 1000)) s old, \(checkpoint.stateBytes) bytes of state, \(checkpoint.shards) shards")
+        }
+    }
+}

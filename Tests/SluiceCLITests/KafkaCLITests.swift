@@ -158,6 +158,12 @@ import Testing
         let final = try CLI.run(args(group: "crashy"))
         #expect(final.status == 0, "\(final.stderr)")
         #expect(final.stderr.contains("resumed from checkpoint"), "\(final.stderr)")
+        // The group committed the final checkpoint's offsets: `sluice lag` shows nothing left, and the checkpoint.
+        let lag = try CLI.run(["lag", "--brokers", broker.bootstrap, "--topic", "sensors", "--group", "crashy", "--checkpoint-dir", dir.path("checkpoints-crashy"), "--json"])
+        #expect(lag.status == 0, "\(lag.stderr)")
+        #expect(lag.stdout.contains("\"lag\":0,") && lag.stdout.contains("\"checkpoint\":{\"id\":"), "\(lag.stdout)")
+        let behind = try CLI.run(["lag", "--brokers", broker.bootstrap, "--topic", "sensors", "--group", "never-ran"])
+        #expect(behind.stdout.contains("lag \(n) records over 16 partitions"), "\(behind.stdout)")
         let consumed = try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "features", "-o", dir.path("out.csv")])
         #expect(consumed.status == 0)
         let lines = Set(try dir.read("out.csv").split(separator: "\n").map(String.init))
