@@ -22,6 +22,9 @@ struct BenchKafkaCommand: ParsableCommand {
     @Option(help: "Worker threads of the pipeline.")
     var shards: Int = ParallelOptions.defaultShards
 
+    @Option(help: "Seconds between checkpoints in the second, checkpointed pipeline run.")
+    var checkpointInterval: Double = 0.25
+
     @Option(help: "Where the generated workload data lives.")
     var dataDir: String = "data/bench"
 
@@ -37,7 +40,6 @@ struct BenchKafkaCommand: ParsableCommand {
         }
         let broker = try DevBroker(brokers: 1)
         try broker.createTopic("sensors", partitions: partitions)
-        try broker.createTopic("features", partitions: partitions)
 
         let produceStart = monotonicSeconds()
         let producer = try KafkaProducer(bootstrapServers: broker.bootstrapServers)
@@ -56,28 +58,48 @@ struct BenchKafkaCommand: ParsableCommand {
         let rawSeconds = monotonicSeconds() - rawStart
         guard reader.read == events else { throw RuntimeError("raw consume read \(reader.read) of \(events) messages (the dev cluster drops data beyond ~5 MiB per partition: raise --partitions)") }
 
-        // The pipeline, Kafka to Kafka.
-        let source = try KafkaBlockSource(KafkaEndpoint(parsing: "kafka://\(broker.bootstrapServers)/sensors?group=bench"), format: .csv, untilEnd: true)
+        // The pipeline, Kafka to Kafka: without checkpoints, then with checkpoints every `checkpointInterval`.
+        let plain = try runPipeline(broker, group: "bench", output: "features", checkpointInterval: nil)
+        let checkpointed = try runPipeline(broker, group: "bench-checkpointed", output: "features-checkpointed", checkpointInterval: checkpointInterval)
+
+        print("sluice bench-kafka: \(events) events, dev cluster (1 broker, loopback), topics of \(partitions) partitions, \(shards) shard\(shards == 1 ? "" : "s")")
+        print("  produce (idempotent, zstd, keyed)     \(formatRate(Double(events) / produceSeconds)) msg/s")
+        print("  raw consume (librdkafka, no decode)   \(formatRate(Double(events) / rawSeconds)) msg/s  (\(fixed(Double(rawBytes) / 1_048_576 / rawSeconds, 1)) MiB/s)")
+        for (label, result) in [("Kafka -> sensor-features -> Kafka    ", plain), ("... with checkpoints every \(checkpointInterval) s", checkpointed)] {
+            print("  \(label) \(formatRate(Double(events) / result.summary.seconds)) events/s = \(fixed(rawSeconds / result.summary.seconds * 100, 0)) % of raw consume; \(result.summary.recordsOut) windows out, checksum \(result.check)")
+        }
+        let reports = checkpointed.checkpoints
+        if let largest = reports.max(by: { $0.stateBytes < $1.stateBytes }) {
+            let slowest = reports.map(\.seconds).max() ?? 0
+            print("  checkpoints: \(reports.count) (the final one included), the largest \(largest.stateBytes) bytes of state -> \(largest.fileBytes) on disk (zstd); slowest \(fixed(slowest * 1000, 1)) ms from barrier to durable + offsets committed")
+        }
+    }
+
+    /// One Kafka -> sensor-features -> Kafka run into `output`; checks the windows against the workload's expectation.
+    private func runPipeline(_ broker: DevBroker, group: String, output: String, checkpointInterval: Double?) throws
+        -> (summary: RunSummary, check: String, checkpoints: [CheckpointReport]) {
+        try broker.createTopic(output, partitions: partitions)
+        let source = try KafkaBlockSource(KafkaEndpoint(parsing: "kafka://\(broker.bootstrapServers)/sensors?group=\(group)"), format: .csv, untilEnd: true)
         let sinks = try (0..<shards).map { _ in
-            try KafkaRecordSink(bootstrapServers: broker.bootstrapServers, topic: "features", format: .csv, keyFields: ["sensor_id", "window_start"])
+            try KafkaRecordSink(bootstrapServers: broker.bootstrapServers, topic: output, format: .csv, keyFields: ["sensor_id", "window_start"])
         }
         let runner = try ParallelRunner(spec: BenchWindowsCommand.pipeline(.tumbling(.seconds(10))), options: ParallelOptions(shards: shards), source: source, sinks: sinks,
                                         deadLetters: DeadLetters(sink: nil))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-checkpoints-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        if let checkpointInterval {
+            runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: directory), intervalSeconds: checkpointInterval)
+        }
         let summary = try runner.run()
         try source.commit()
 
         var out = Array("sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n".utf8)
-        try KafkaTopicReader(bootstrapServers: broker.bootstrapServers, topic: "features").forEach { _, value, _, _ in
+        try KafkaTopicReader(bootstrapServers: broker.bootstrapServers, topic: output).forEach { _, value, _, _ in
             out += value
             out.append(UInt8(ascii: "\n"))
         }
         let expected = try WorkloadExpectation.load(fromDirectory: dataDir, events: events)
         let problems = try WorkloadChecksum(csv: out).problems(comparedTo: expected)
-        let check = problems.isEmpty ? "ok" : "FAILED: " + problems.joined(separator: "; ")
-
-        print("sluice bench-kafka: \(events) events, dev cluster (1 broker, loopback), topics of \(partitions) partitions, \(shards) shard\(shards == 1 ? "" : "s")")
-        print("  produce (idempotent, zstd, keyed)     \(formatRate(Double(events) / produceSeconds)) msg/s")
-        print("  raw consume (librdkafka, no decode)   \(formatRate(Double(events) / rawSeconds)) msg/s  (\(fixed(Double(rawBytes) / 1_048_576 / rawSeconds, 1)) MiB/s)")
-        print("  Kafka -> sensor-features -> Kafka     \(formatRate(Double(events) / summary.seconds)) events/s = \(fixed(rawSeconds / summary.seconds * 100, 0)) % of raw consume; \(summary.recordsOut) windows out, checksum \(check)")
+        return (summary, problems.isEmpty ? "ok" : "FAILED: " + problems.joined(separator: "; "), runner.checkpoints)
     }
 }
