@@ -23,6 +23,10 @@ final class PaneWindowOperator: StatefulOperator {
     private let floatScratch: UnsafeMutablePointer<Double>
     /// (window index, key) pairs to emit again after late records within the allowed lateness.
     private var refire: Set<WindowKey> = []
+    /// In `maxBefore` terms: where the first window in `refire` passes its allowed lateness. A row
+    /// at or beyond it must not find that window's correction still pending (it would include the
+    /// row, which is too late for the window), so the corrections are emitted before it.
+    private var refireDeadline = Int64.max
     /// (pane slot, key) pairs aggregated into during this batch (`emit: updates` only).
     private var touchedThisBatch: Set<SlotKey> = []
     /// Sliding windows of more than two panes: block-wise suffix/prefix merges (nil otherwise).
@@ -104,7 +108,27 @@ final class PaneWindowOperator: StatefulOperator {
         var maxKey: Int32 = -1, maxSlot: Int32 = -1
         var kept = 0
         let tracksTouched = spec.emit == .updates
+        // Rows before this index were already folded in (a window fired mid-batch).
+        var accumulated = 0
+        // A row whose largest-time-before reaches this fires windows before it is placed.
+        var fireAt = firingThreshold
+        var flushAt = min(fireAt, refireDeadline)
         let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
+            if maxBefore >= flushAt && maxBefore != .min {
+                // The watermark before this row passed the end of the next window: fire it (and any
+                // others) now, with exactly the rows before, as if the micro-batch ended here. So a
+                // record's windows never depend on where micro-batch boundaries fall.
+                accumulate(batch, rows: accumulated..<kept, maxKey: maxKey, maxSlot: maxSlot)
+                accumulated = kept
+                try emitLateCorrections(emit: emit)
+                state.observe(time: maxBefore)
+                try fire(state.advance(), emit: emit)
+                fireAt = firingThreshold
+                flushAt = min(fireAt, refireDeadline)
+                lastStart = .max
+                lastEnd = .min
+                lastSafe = .max
+            }
             let slot: Int32
             // Fast path: same pane as the previous row, and the pane's first window is still open
             // at this row's watermark (so no lateness question arises).
@@ -123,7 +147,11 @@ final class PaneWindowOperator: StatefulOperator {
                     // Below this max-before, the watermark is below the first window's end: on time.
                     let firstEnd = state.windowEnd(state.windows(containingPane: pane).lowerBound)
                     lastSafe = windows == nil ? firstEnd &+ state.boundMs : .min
-                    if let windows { for k in windows { refire.insert(WindowKey(window: k, key: key)) } }
+                    if let windows {
+                        for k in windows { refire.insert(WindowKey(window: k, key: key)) }
+                        refireDeadline = min(refireDeadline, state.windowEnd(windows.lowerBound) &+ state.latenessMs &+ state.boundMs)
+                        flushAt = min(flushAt, refireDeadline)
+                    }
                 case .late(let lastWindowEnd, let watermark):
                     lastSafe = .min
                     try deadLetters.reject(batch, row: r, reason: input.lateReason, value: String(t),
@@ -140,24 +168,38 @@ final class PaneWindowOperator: StatefulOperator {
             if tracksTouched { touchedThisBatch.insert(SlotKey(slot: slot, key: key)) }
             return true
         }
-        if kept > 0 {
-            accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)
-            let keyCapacity = accumulators.keyCapacity
-            for j in 0..<kept { cells[j] = Int(rowSlots[j]) &* keyCapacity &+ Int(rowKeys[j]) }
-
-            // Pass 2: one loop per statistic block.
-            accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowSlots, times: rowTimes, floatScratch: floatScratch)
-        }
+        accumulate(batch, rows: accumulated..<kept, maxKey: maxKey, maxSlot: maxSlot)
         try emitLateCorrections(emit: emit)
         let progress = input.endBatch(batch, maxTime: batchMaxTime)
         if progress != .min { state.observe(time: progress) }
-        let firing = state.advance()
+        try fire(state.advance(), emit: emit, earlyUpdates: tracksTouched)
+        compactKeysIfSparse()
+    }
+
+    /// In `maxBefore` terms (largest event time before a row): where the watermark reaches the end
+    /// of the next window to fire (`.min`: nothing fired yet, so the first row with a time does).
+    private var firingThreshold: Int64 {
+        state.firedThrough == .min ? .min : state.windowEnd(state.firedThrough &+ 1) &+ state.boundMs
+    }
+
+    /// Pass 2 for the kept rows in `rows` (positions in the compacted selection): one loop per statistic block.
+    private func accumulate(_ batch: Batch, rows: Range<Int>, maxKey: Int32, maxSlot: Int32) {
+        guard !rows.isEmpty else { return }
+        accumulators.ensure(keys: Int(maxKey) + 1, slots: Int(maxSlot) + 1)
+        let keyCapacity = accumulators.keyCapacity
+        for j in rows { cells[j] = Int(rowSlots[j]) &* keyCapacity &+ Int(rowKeys[j]) }
+        let from = rows.lowerBound
+        accumulators.accumulate(batch, selection: batch.selection + from, kept: rows.count, cells: cells + from, keys: rowKeys + from,
+                                slots: rowSlots + from, times: rowTimes + from, floatScratch: floatScratch)
+    }
+
+    /// Emits the windows of `firing`, closes its freed panes and clears their slots for reuse.
+    private func fire(_ firing: PaneWindowState.Firing, emit: (Batch) throws -> Void, earlyUpdates: Bool = false) throws {
         try emitFiring(firing, emit: emit)
         state.release(firing)
-        if tracksTouched { try emitEarlyUpdates(emit: emit) }
+        if earlyUpdates { try emitEarlyUpdates(emit: emit) }
         try emitter.flush(emit: emit)
         for slot in firing.freedSlots { accumulators.reset(slot: slot) }
-        compactKeysIfSparse()
     }
 
     /// Between batches: when the key space has grown to at least twice the keys the open panes
@@ -246,6 +288,7 @@ final class PaneWindowOperator: StatefulOperator {
             try emitRows([item.key], slots: state.slots(ofWindow: item.window), start: state.windowStart(item.window), timing: .late, emit: emit)
         }
         refire.removeAll(keepingCapacity: true)
+        refireDeadline = .max
     }
 
     /// `emit: updates`: the current result of every still-open window a record of this batch went into.

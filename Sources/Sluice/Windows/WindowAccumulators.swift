@@ -442,7 +442,12 @@ final class WindowAccumulators {
     /// holds int64 fields converted to double.
     func accumulate(_ batch: Batch, kept: Int, cells: UnsafePointer<Int>, keys: UnsafePointer<Int32>, slots: UnsafePointer<Int32>,
                     times: UnsafePointer<Int64>, floatScratch: UnsafeMutablePointer<Double>) {
-        let sel = batch.selection
+        accumulate(batch, selection: batch.selection, kept: kept, cells: cells, keys: keys, slots: slots, times: times, floatScratch: floatScratch)
+    }
+
+    /// The same for the `kept` rows listed at `selection` (a part of the batch's selection).
+    func accumulate(_ batch: Batch, selection sel: UnsafeMutablePointer<Int32>, kept: Int, cells: UnsafePointer<Int>, keys: UnsafePointer<Int32>,
+                    slots: UnsafePointer<Int32>, times: UnsafePointer<Int64>, floatScratch: UnsafeMutablePointer<Double>) {
         countRows(cells: cells, keys: keys, slots: slots, count: kept)
         for f in fields {
             let c = batch.columns[f.slot]
