@@ -14,7 +14,8 @@
 /// **Watermark.** The watermark before a record is the largest event time among the records that
 /// came before it, minus ``boundMs`` (the allowed out-of-orderness). This is decided per record,
 /// so results depend neither on micro-batch boundaries nor on the number of shards. Windows fire
-/// between micro-batches, once the watermark has reached their end.
+/// once the watermark has reached their end: the operator advances the state at the first record
+/// whose watermark does (before placing it), and between micro-batches.
 ///
 /// **Lateness.** A record is late when the last window containing it ended at or before its
 /// watermark. If that window ended less than ``latenessMs`` before the watermark the record still
