@@ -60,7 +60,23 @@ final class SessionWindowOperator: StatefulOperator {
 
     func process(_ batch: Batch, _ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {
         var kept = 0
+        // Rows before this index were already folded in (sessions fired mid-batch).
+        var accumulated = 0
+        var flushAt = state.nextTimerThreshold
         let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
+            if maxBefore >= flushAt && maxBefore != .min {
+                // The watermark before this row reached a session's end (or end + lateness): emit or
+                // free it now, with exactly the rows before, as if the micro-batch ended here. So
+                // which session a record joins never depends on where micro-batches end.
+                accumulate(batch, rows: accumulated..<kept)
+                accumulated = kept
+                state.observe(time: maxBefore)
+                let firing = state.advance()
+                try emitFiring(firing, emit: emit)
+                try emitter.flush(emit: emit)
+                for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
+            }
+            defer { flushAt = state.nextTimerThreshold }
             let w = state.watermark(afterMax: maxBefore)
             switch state.assign(key: key, time: t, watermark: w) {
             case .cell(let cell, let merges):
@@ -80,17 +96,7 @@ final class SessionWindowOperator: StatefulOperator {
             kept += 1
             return true
         }
-        if kept > 0 {
-            for j in 0..<kept {
-                var c = rowCells[j]
-                while let next = redirect[c] { c = next }
-                rowCells[j] = c
-                cells[j] = Int(c)
-                if spec.emit == .updates { touchedThisBatch.insert(c) }
-            }
-            redirect.removeAll(keepingCapacity: true)
-            accumulators.accumulate(batch, kept: kept, cells: cells, keys: rowKeys, slots: rowCells, times: rowTimes, floatScratch: floatScratch)
-        }
+        accumulate(batch, rows: accumulated..<kept)
         let progress = input.endBatch(batch, maxTime: batchMaxTime)
         if progress != .min { state.observe(time: progress) }
         let firing = state.advance()
@@ -107,6 +113,23 @@ final class SessionWindowOperator: StatefulOperator {
         try emitter.flush(emit: emit)
         for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
         compactKeysIfSparse()
+    }
+
+    /// Folds the kept rows in `rows` (positions in the compacted selection) into their sessions'
+    /// cells, following merges made since they were placed.
+    private func accumulate(_ batch: Batch, rows: Range<Int>) {
+        guard !rows.isEmpty else { return }
+        for j in rows {
+            var c = rowCells[j]
+            while let next = redirect[c] { c = next }
+            rowCells[j] = c
+            cells[j] = Int(c)
+            if spec.emit == .updates { touchedThisBatch.insert(c) }
+        }
+        redirect.removeAll(keepingCapacity: true)
+        let from = rows.lowerBound
+        accumulators.accumulate(batch, selection: batch.selection + from, kept: rows.count, cells: cells + from, keys: rowKeys + from,
+                                slots: rowCells + from, times: rowTimes + from, floatScratch: floatScratch)
     }
 
     func finish(_ deadLetters: DeadLetters, emit: (Batch) throws -> Void) throws {

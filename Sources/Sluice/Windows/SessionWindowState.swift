@@ -140,6 +140,13 @@ struct SessionWindowState {
     /// End of input: emits every changed session and frees everything.
     mutating func finish() -> Firing { fire(through: .max) }
 
+    /// In `maxBefore` terms (largest event time before a record): where the watermark reaches the
+    /// next timer, i.e. where ``advance()`` would next emit or free something (`.max`: nothing pending).
+    var nextTimerThreshold: Int64 {
+        guard let t = timers.peek()?.time else { return .max }
+        return t > Int64.max &- boundMs ? .max : t &+ boundMs
+    }
+
     /// A live session (for `emit: updates`).
     func session(_ cell: Int32) -> Session? { sessions[cell] }
 
