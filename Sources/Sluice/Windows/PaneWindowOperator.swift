@@ -114,27 +114,27 @@ final class PaneWindowOperator: StatefulOperator {
         var fireAt = firingThreshold
         var flushAt = min(fireAt, refireDeadline)
         let batchMaxTime = try input.forEachRow(batch, deadLetters) { r, t, maxBefore, key in
-            if maxBefore >= flushAt && maxBefore != .min {
-                // The watermark before this row passed the end of the next window: fire it (and any
-                // others) now, with exactly the rows before, as if the micro-batch ended here. So a
-                // record's windows never depend on where micro-batch boundaries fall.
-                accumulate(batch, rows: accumulated..<kept, maxKey: maxKey, maxSlot: maxSlot)
-                accumulated = kept
-                try emitLateCorrections(emit: emit)
-                state.observe(time: maxBefore)
-                try fire(state.advance(), emit: emit)
-                fireAt = firingThreshold
-                flushAt = min(fireAt, refireDeadline)
-                lastStart = .max
-                lastEnd = .min
-                lastSafe = .max
-            }
             let slot: Int32
             // Fast path: same pane as the previous row, and the pane's first window is still open
-            // at this row's watermark (so no lateness question arises).
+            // at this row's watermark (so no lateness question arises, and nothing is due to fire).
             if t >= lastStart && t < lastEnd && maxBefore < lastSafe {
                 slot = lastSlot
             } else {
+                if maxBefore >= flushAt && maxBefore != .min {
+                    // The watermark before this row passed the end of the next window: fire it (and any
+                    // others) now, with exactly the rows before, as if the micro-batch ended here. So a
+                    // record's windows never depend on where micro-batch boundaries fall.
+                    accumulate(batch, rows: accumulated..<kept, maxKey: maxKey, maxSlot: maxSlot)
+                    accumulated = kept
+                    try emitLateCorrections(emit: emit)
+                    state.observe(time: maxBefore)
+                    try fire(state.advance(), emit: emit)
+                    fireAt = firingThreshold
+                    flushAt = min(fireAt, refireDeadline)
+                    lastStart = .max
+                    lastEnd = .min
+                    lastSafe = .max
+                }
                 let w = state.watermark(afterMax: maxBefore)
                 switch state.assign(time: t, watermark: w) {
                 case .slot(let s, let windows):
@@ -146,7 +146,7 @@ final class PaneWindowOperator: StatefulOperator {
                     lastEnd = lastStart &+ state.paneMs
                     // Below this max-before, the watermark is below the first window's end: on time.
                     let firstEnd = state.windowEnd(state.windows(containingPane: pane).lowerBound)
-                    lastSafe = windows == nil ? firstEnd &+ state.boundMs : .min
+                    lastSafe = windows == nil ? Swift.min(firstEnd &+ state.boundMs, flushAt) : .min
                     if let windows {
                         for k in windows { refire.insert(WindowKey(window: k, key: key)) }
                         refireDeadline = min(refireDeadline, state.windowEnd(windows.lowerBound) &+ state.latenessMs &+ state.boundMs)

@@ -53,6 +53,7 @@ final class SessionWindowOperator: StatefulOperator {
 
     var stateBytes: Int { accumulators.stateBytes + state.liveSessions * 64 + keys.byteSize }
     var explanation: String { WindowStatistics.explanation(spec) }
+    private var gapPlusBound: Int64 { state.gapMs &+ state.boundMs }
     var stateExplanation: String {
         "state: one accumulator cell per live session, sessions per key merged as records bridge them; keys: \(keys.explanation); "
             + WindowStatistics.timeExplanation(spec)
@@ -75,8 +76,11 @@ final class SessionWindowOperator: StatefulOperator {
                 try emitFiring(firing, emit: emit)
                 try emitter.flush(emit: emit)
                 for cell in firing.freedCells { accumulators.resetCell(Int(cell)) }
+                flushAt = state.nextTimerThreshold
             }
-            defer { flushAt = state.nextTimerThreshold }
+            // A record's session ends at t + gap or later: its timer comes no earlier (a cheap bound
+            // instead of looking at the timer heap for every row).
+            flushAt = Swift.min(flushAt, t > Int64.max &- gapPlusBound ? .max : t &+ gapPlusBound)
             let w = state.watermark(afterMax: maxBefore)
             switch state.assign(key: key, time: t, watermark: w) {
             case .cell(let cell, let merges):

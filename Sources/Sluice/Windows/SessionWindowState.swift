@@ -122,7 +122,10 @@ struct SessionWindowState {
             merges.append(Merge(from: from, into: into))
         }
         cellsOfKey[key]!.removeAll { overlapping.dropFirst().contains($0) }
-        let needsTimer = mergedEnd != merged.end || !merged.dirty || !merges.isEmpty
+        // A session that grows keeps its pending timer, which re-arms at the new end when it comes
+        // due (see `fire`): one timer per session instead of one per extending record. Only a session
+        // that had already fired and was clean needs a timer now, for its late correction.
+        let needsTimer = !merged.dirty
         merged.start = start
         merged.end = mergedEnd
         merged.dirty = true
@@ -176,6 +179,9 @@ struct SessionWindowState {
                 if cellsOfKey[s.key]!.isEmpty { cellsOfKey[s.key] = nil }
                 cells.release(top.cell)
                 firing.freedCells.append(top.cell)
+            } else if s.end > w {
+                // The session grew since this timer was set: wait for its new end.
+                timers.push(Timer(time: s.end, cell: top.cell))
             }
         }
         return firing
