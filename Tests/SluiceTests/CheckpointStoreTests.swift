@@ -68,4 +68,12 @@ import Testing
         var r2 = StateReader(huge.bytes)
         #expect(throws: CheckpointError.self) { _ = try r2.readArray(of: UInt8.self) }
     }
+
+    @Test func oneWriterPerDirectory() throws {
+        let first = try store()
+        try first.lockForWriting()
+        let second = try CheckpointStore(directory: first.directory)
+        #expect(throws: CheckpointError.self) { try second.lockForWriting(timeout: 0.05) }
+        #expect(try second.latest().checkpoint == nil, "reading needs no lock")
+    }
 }

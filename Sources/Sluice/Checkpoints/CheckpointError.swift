@@ -11,6 +11,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     /// An operator keeps state that checkpoints do not capture yet.
     case unsupported(String)
     case io(operation: String, path: String, errno: Int32)
+    /// Another process writes checkpoints to the same directory.
+    case locked(path: String, holder: String?)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         case .mismatch(let why): return "checkpoint does not match this run: \(why)"
         case .unsupported(let why): return "checkpoints are not supported here: \(why)"
         case .io(let operation, let path, let errno): return "checkpoint: cannot \(operation) \(path): \(String(cString: strerror(errno)))"
+        case .locked(let path, let holder):
+            return "checkpoint directory \(path) is in use by another run\(holder.map { " (\($0))" } ?? ""); each run needs its own --checkpoint-dir"
         }
     }
 }

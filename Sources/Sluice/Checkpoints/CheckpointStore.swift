@@ -16,6 +16,8 @@ public final class CheckpointStore {
     public let directory: String
     public let retained: Int
     private let zstd = Zstd(level: 3)
+    /// Held by the one run writing here (see ``lockForWriting(timeout:)``).
+    private var lock: DirectoryLock?
     static let magic: [UInt8] = Array("SLCK".utf8)
     static let version: UInt32 = 1
     static let headerSize = 4 + 4 + 8 + 4
@@ -26,8 +28,16 @@ public final class CheckpointStore {
         do { try ReplayFileSystem.makeDirectories(directory) } catch { throw Self.converted(error) }
     }
 
+    /// Makes this process the directory's only writer (an exclusive lock on `DIR/.lock`, released
+    /// when the store goes away), so two runs can never interleave their checkpoints.
+    public func lockForWriting(timeout: Double = 2) throws(CheckpointError) {
+        guard lock == nil else { return }
+        do { lock = try DirectoryLock(directory: directory, timeout: timeout) } catch { throw Self.converted(error) }
+    }
+
     static func converted(_ error: ReplayError) -> CheckpointError {
         if case .io(let operation, let path, let code) = error { return .io(operation: operation, path: path, errno: code) }
+        if case .directoryLocked(let path, let holder) = error { return .locked(path: path, holder: holder) }
         return .corrupt(error.description)
     }
 

@@ -147,6 +147,7 @@ extension ParallelRunner {
             throw CheckpointError.unsupported("\(source.name) cannot resume from a saved position; checkpoints need a kafka:// input")
         }
         try plans[0].checkCheckpointSupport()
+        try checkpointing.store.lockForWriting()
         checkpoints = []
         let (latest, skipped) = try checkpointing.store.latest()
         skippedCheckpoints = skipped
