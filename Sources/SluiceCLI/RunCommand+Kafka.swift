@@ -70,11 +70,16 @@ extension RunCommand {
         }
         if let checkpointDir {
             let quiet = self.quiet
-            runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: checkpointDir), intervalSeconds: checkpointInterval) { report in
+            runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: checkpointDir), intervalSeconds: checkpointInterval, completed: { report in
                 if !quiet {
                     printError("checkpoint \(report.id): \(report.stateBytes) bytes of state, \(report.fileBytes) on disk, \(String(format: "%.1f", report.seconds * 1000)) ms, offsets up to \(report.positions.reduce(0, +))")
                 }
-            }
+            }, restored: { checkpoint in
+                if !quiet {
+                    let age = Double(Int64(Date().timeIntervalSince1970 * 1000) - checkpoint.createdAtMilliseconds) / 1000
+                    printError("resuming from checkpoint \(checkpoint.id) in \(checkpointDir) (\(String(format: "%.1f", age)) s old, \(checkpoint.stateBytes) bytes of state, offsets up to \(checkpoint.positions.reduce(0, +)))")
+                }
+            })
         }
         let summary: RunSummary
         do {

@@ -22,11 +22,15 @@ public struct CheckpointOptions {
     public var intervalSeconds: Double
     /// Called after each checkpoint is durable and its positions were handed to the source.
     public var completed: (@Sendable (CheckpointReport) -> Void)?
+    /// Called once on start when the run resumes from a checkpoint (before any record is read).
+    public var restored: (@Sendable (Checkpoint) -> Void)?
 
-    public init(store: CheckpointStore, intervalSeconds: Double = 10, completed: (@Sendable (CheckpointReport) -> Void)? = nil) {
+    public init(store: CheckpointStore, intervalSeconds: Double = 10, completed: (@Sendable (CheckpointReport) -> Void)? = nil,
+                restored: (@Sendable (Checkpoint) -> Void)? = nil) {
         self.store = store
         self.intervalSeconds = intervalSeconds
         self.completed = completed
+        self.restored = restored
     }
 }
 

@@ -66,7 +66,10 @@ public final class ParallelRunner {
     public private(set) var skippedCheckpoints: [String] = []
     /// Checkpoints written by the last run (the final one included).
     public private(set) var checkpoints: [CheckpointReport] = []
+    /// Serializes checkpoint writes (and the list of reports).
     private let checkpointLock = Monitor()
+    /// Guards `nextCheckpointID` only, so the reader never waits for a checkpoint being written.
+    private let checkpointIDLock = Monitor()
     private var nextCheckpointID: Int64 = 1
 
     public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
@@ -157,6 +160,7 @@ extension ParallelRunner {
         try source.resume(from: latest.positions)
         nextCheckpointID = latest.id + 1
         restoredCheckpoint = latest
+        checkpointing.restored?(latest)
         return source
     }
 
@@ -179,7 +183,7 @@ extension ParallelRunner {
 
     /// The reader's next checkpoint id (one past the last written or restored).
     func takeCheckpointID() -> Int64 {
-        checkpointLock.withLock {
+        checkpointIDLock.withLock {
             defer { nextCheckpointID += 1 }
             return nextCheckpointID
         }
