@@ -49,6 +49,28 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Starts `sluice ARGS` ten times and `kill -9`s each at a random moment within `at` × the
+    /// typical duration of a whole run (if it is still running); returns how many were killed.
+    func killRepeatedly(_ args: [String], typicalDuration: TimeInterval, at fraction: ClosedRange<Double>) throws -> Int {
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<10 {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(typicalDuration * Double.random(in: fraction, using: &generator) * 1_000_000))
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            p.waitUntilExit()
+        }
+        return kills
+    }
+
     /// kcat produces the input and reads the output; sluice runs the pipeline in between.
     @Test func kcatInterop() throws {
         guard let kcat = Self.kcat else {
@@ -89,22 +111,7 @@ import Testing
         let probeStart = Date()
         #expect(try CLI.run(args(group: "probe")).status == 0)
         let duration = Date().timeIntervalSince(probeStart)
-        var generator = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<10 {
-            let p = Process()
-            p.executableURL = CLI.binary
-            p.arguments = args(group: "crashy")
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32(duration * Double.random(in: 0.1...0.8, using: &generator) * 1_000_000))
-            if p.isRunning {
-                kill(p.processIdentifier, SIGKILL)
-                kills += 1
-            }
-            p.waitUntilExit()
-        }
+        let kills = try killRepeatedly(args(group: "crashy"), typicalDuration: duration, at: 0.1...0.8)
         #expect(kills > 0, "no run was killed: the runs finished too fast for this test")
         let final = try CLI.run(args(group: "crashy"))
         #expect(final.status == 0, "\(final.stderr)")
@@ -138,22 +145,7 @@ import Testing
         let probe = try CLI.run(args(group: "probe"))
         #expect(probe.status == 0, "\(probe.stderr)")
         let duration = Date().timeIntervalSince(probeStart)
-        var generator = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<10 {
-            let p = Process()
-            p.executableURL = CLI.binary
-            p.arguments = args(group: "crashy")
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32(duration * Double.random(in: 0.15...0.6, using: &generator) * 1_000_000))
-            if p.isRunning {
-                kill(p.processIdentifier, SIGKILL)
-                kills += 1
-            }
-            p.waitUntilExit()
-        }
+        let kills = try killRepeatedly(args(group: "crashy"), typicalDuration: duration, at: 0.15...0.6)
         #expect(kills > 0, "no run was killed: the runs finished too fast for this test")
         let final = try CLI.run(args(group: "crashy"))
         #expect(final.status == 0, "\(final.stderr)")

@@ -6,9 +6,7 @@ extension CountWindowOperator: CheckpointableOperator {
         input.keys.saveKeySpace(to: &w)
         state.saveState(to: &w)
         saveWaitingValues(to: &w)
-        let cells = Int(state.cellCount)
-        w.write(cells)
-        for c in 0..<cells { accumulators.saveCell(c, to: &w) }
+        accumulators.saveCells(Int(state.cellCount), to: &w)
     }
 
     func restoreState(from r: inout StateReader) throws(CheckpointError) {
@@ -16,9 +14,6 @@ extension CountWindowOperator: CheckpointableOperator {
         try input.keys.restoreKeySpace(from: &r)
         try state.restoreState(from: &r)
         try restoreWaitingValues(from: &r)
-        let cells = try r.readInt()
-        guard cells == Int(state.cellCount) else { throw .corrupt("\(cells) count-window cells saved, \(state.cellCount) in the state") }
-        accumulators.ensure(keys: 1, slots: max(1, cells))
-        for c in 0..<cells { try accumulators.restoreCell(c, from: &r) }
+        try accumulators.restoreCells(expected: Int(state.cellCount), from: &r)
     }
 }

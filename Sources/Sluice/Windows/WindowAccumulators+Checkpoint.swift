@@ -21,6 +21,20 @@ extension WindowAccumulators {
         }
     }
 
+    /// Cells `0..<count` (session and count windows, whose cells are dense), with their count.
+    func saveCells(_ count: Int, to w: inout StateWriter) {
+        w.write(count)
+        for c in 0..<count { saveCell(c, to: &w) }
+    }
+
+    /// Reads what ``saveCells(_:to:)`` wrote; `expected` is the cell count the restored state machine holds.
+    func restoreCells(expected: Int, from r: inout StateReader) throws(CheckpointError) {
+        let count = try r.readInt()
+        guard count == expected else { throw .corrupt("\(count) window cells saved, \(expected) in the restored state") }
+        ensure(keys: 1, slots: max(1, count))
+        for c in 0..<count { try restoreCell(c, from: &r) }
+    }
+
     /// Reads a cell written by ``saveCell(_:to:)`` (same fields) into cell `c`.
     func restoreCell(_ c: Int, from r: inout StateReader) throws(CheckpointError) {
         rows[c] = try r.read()
