@@ -59,6 +59,13 @@ extension RunCommand {
             sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
         }
         if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
+        if let kafkaIn, kafkaIn.subscribe {
+            if checkpointDir != nil { throw RuntimeError("--checkpoint-dir cannot be combined with mode=subscribe yet: checkpointed state does not move with partitions") }
+            let stateful = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), resources: pipeline.planResources).statefulOperatorNames
+            if !stateful.isEmpty {
+                throw RuntimeError("mode=subscribe shares the topic with other workers, but this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that would have to move with the partitions; run one worker without mode=subscribe")
+            }
+        }
 
         let runner: ParallelRunner
         do {

@@ -166,4 +166,70 @@ import Testing
         let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
         #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [], "after \(kills) kills")
     }
+
+    /// Two workers in one consumer group (`mode=subscribe`) share a topic: the second one joins,
+    /// Kafka moves partitions to it, the first drains, flushes and commits before letting them go,
+    /// and records produced afterwards are split between them. Every record comes out (no loss),
+    /// and at most a few twice (the dev cluster refuses commits while the group rebalances).
+    @Test func subscribedWorkersShareATopic() throws {
+        let dir = try TempDir()
+        let broker = try Broker(dir, topics: ["sensors:8", "clean:8"])
+        let n = 40_000
+        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
+        let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n")
+        try dir.write("first.csv", ([lines[0]] + lines[1...(n / 2)]).joined(separator: "\n") + "\n")
+        try dir.write("second.csv", ([lines[0]] + lines[(n / 2 + 1)...]).joined(separator: "\n") + "\n")
+        // A stateless pipeline: sensor-features without its window.
+        let spec = try CLI.run(["spec", "sensor-features"]).stdout
+        try dir.write("clean.yaml", String(spec[..<spec.range(of: "- window")!.lowerBound]).replacingOccurrences(of: "name: sensor-features", with: "name: sensor-clean"))
+        try dir.write("client.properties", "session.timeout.ms=6000\n")
+        let expectedRun = try CLI.run(["run", "--spec", dir.path("clean.yaml"), "-i", input, "-o", dir.path("expected.csv"), "--dead-letter", "none", "--quiet"])
+        #expect(expectedRun.status == 0, "\(expectedRun.stderr)")
+        #expect(try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", dir.path("first.csv")]).status == 0)
+
+        func worker(_ name: String) throws -> Process {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = ["run", "--spec", dir.path("clean.yaml"), "--input", "kafka://\(broker.bootstrap)/sensors?group=shared&mode=subscribe&commit_interval=0.5",
+                           "--format", "csv", "--output", "kafka://\(broker.bootstrap)/clean", "--dead-letter", "none",
+                           "--kafka-config", dir.path("client.properties"), "--shards", "2"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path(name)).createdEmpty())
+            try p.run()
+            return p
+        }
+        let first = try worker("first.log")
+        sleep(5)  // joins alone (the dev cluster's first join takes ~3 s) and reads the first half
+        let second = try worker("second.log")
+        sleep(9)  // the group rebalances (about session.timeout.ms) and the partitions are split
+        #expect(try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", dir.path("second.csv")]).status == 0)
+        sleep(4)
+        for p in [first, second] { p.terminate() }
+        for p in [first, second] { p.waitUntilExit() }
+        let logs = (try dir.read("first.log")) + "\n" + (try dir.read("second.log"))
+        #expect(first.terminationStatus == 0 && second.terminationStatus == 0, "\(logs)")
+        func recordsIn(_ log: String) throws -> Int {
+            let text = try dir.read(log)
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("pipeline ") }) else { return -1 }
+            return Int(line.split(separator: " ")[2]) ?? -1
+        }
+        let firstIn = try recordsIn("first.log"), secondIn = try recordsIn("second.log")
+        #expect(secondIn > 0, "the second worker got partitions: \(logs)")
+        #expect(firstIn > n / 2, "the first worker read the first half and part of the second: \(logs)")
+
+        #expect(try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "clean", "-o", dir.path("out.csv")]).status == 0)
+        let out = try dir.read("out.csv").split(separator: "\n").map(String.init)
+        let expected = try dir.read("expected.csv").split(separator: "\n").dropFirst().map(String.init)
+        #expect(Set(out) == Set(expected), "every record comes out")
+        #expect(out.count - Set(out).count < n / 2, "\(out.count - Set(out).count) duplicates")
+    }
+}
+
+extension URL {
+    /// Creates an empty file here (for a child process's output) and returns the URL.
+    func createdEmpty() -> URL {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        return self
+    }
 }

@@ -8,12 +8,14 @@ import SluiceFiles
 ///
 /// Each block holds messages of one partition with consecutive offsets: its `firstLine` is the
 /// first message's offset and its `sourceName` is `topic[partition]`, so dead letters name the
-/// exact message. The source assigns every partition itself (one consumer; consumer-group
-/// rebalancing across processes is the scale-out issue), starting at the group's committed offset,
-/// else at `start`. With `untilEnd` it stops at the end offsets present when it opened; otherwise
+/// exact message. By default the source assigns every partition itself, starting at the group's
+/// committed offset, else at `start`. With `mode=subscribe` it joins the consumer group and reads
+/// the partitions Kafka assigns; on revocation it first lets the runtime drain and flush what it
+/// handed out (``DrainableSource``), commits those partitions' offsets, then gives them up, so the
+/// next owner continues exactly there (stateless pipelines; keyed state does not move yet). With `untilEnd` it stops at the end offsets present when it opened; otherwise
 /// it runs until ``stop()``. Offsets are committed only by ``commit()``, which the caller invokes
 /// after the output those records produced is flushed and acknowledged (at-least-once).
-public final class KafkaBlockSource: BlockSource {
+public final class KafkaBlockSource: BlockSource, DrainableSource {
     public let endpoint: KafkaEndpoint
     public let format: RecordFormat
     public let untilEnd: Bool
@@ -30,6 +32,23 @@ public final class KafkaBlockSource: BlockSource {
     /// Set by a signal handler (``StopSignal``): ends the stream at the next block boundary.
     public let stopSignal: StopSignal
     private var messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    /// Per partition: whether this consumer reads it now (all, unless `mode=subscribe`).
+    private var assigned: [Bool] = []
+    /// Reaches the source from librdkafka's rebalance callback (C, no captures: via the opaque).
+    private let relay = RebalanceRelay()
+    /// Set by the runtime: returns once everything handed out is processed and flushed.
+    public var drainHandler: (() throws -> Void)?
+    /// A failure inside the rebalance callback, thrown by the next `next(into:maxLines:)`.
+    private var rebalanceError: (any Error)?
+    /// Rebalances seen (assignments received), for logs and tests.
+    public private(set) var assignments = 0
+    /// `mode=subscribe`: seconds between commits of what was processed and flushed (each drains
+    /// the pipeline briefly), so a partition that moves is re-read from at most this far back.
+    public let commitIntervalSeconds: Double
+    private var nextCommit = 0.0
+    /// Commits the broker refused because the group was rebalancing (the next owner re-reads from
+    /// the previous commit: duplicates, never loss). librdkafka's built-in cluster always refuses them.
+    public private(set) var refusedCommits = 0
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
     public var totalBytes: Int64? { nil }
@@ -44,6 +63,7 @@ public final class KafkaBlockSource: BlockSource {
     public init(_ endpoint: KafkaEndpoint, format: RecordFormat, untilEnd: Bool, settings: [String: String] = [:], idleTimeoutSeconds: Double = 5,
                 stop: StopSignal = StopSignal()) throws {
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        commitIntervalSeconds = endpoint.commitIntervalSeconds ?? 5
         stopSignal = stop
         self.endpoint = endpoint
         self.format = format
@@ -51,13 +71,29 @@ public final class KafkaBlockSource: BlockSource {
         var all = ["bootstrap.servers": endpoint.bootstrapServers, "group.id": endpoint.group ?? "sluice-\(endpoint.topic)",
                    "enable.auto.commit": "false", "enable.auto.offset.store": "false", "queued.min.messages": "200000",
                    "fetch.wait.max.ms": "50", "enable.partition.eof": "true", "log_level": "3"]
+        if endpoint.subscribe { all["auto.offset.reset"] = endpoint.startAtLatest ? "latest" : "earliest" }
         for (k, v) in settings { all[k] = v }
-        rk = try makeClient(RD_KAFKA_CONSUMER, try makeConfiguration(all))
+        let conf = try makeConfiguration(all)
+        if endpoint.subscribe {
+            rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(relay).toOpaque())
+            rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+                guard let rk, let opaque else { return }
+                let relay = Unmanaged<RebalanceRelay>.fromOpaque(opaque).takeUnretainedValue()
+                guard let source = relay.source, let partitions else {
+                    rd_kafka_assign(rk, nil)
+                    return
+                }
+                source.rebalance(err, partitions)
+            }
+        }
+        rk = try makeClient(RD_KAFKA_CONSUMER, conf)
         queue = rd_kafka_queue_get_consumer(rk)
         messages = .allocate(capacity: 4096)
+        relay.source = self
     }
 
     deinit {
+        relay.source = nil  // closing revokes the assignment: no callback into a source being torn down
         messages.deallocate()
         for q in partitionQueues { rd_kafka_queue_destroy(q) }
         rd_kafka_queue_destroy(queue)
@@ -74,6 +110,11 @@ public final class KafkaBlockSource: BlockSource {
         let topic = endpoint.topic
         let offsets = try TopicOffsets(rk, topic: topic)
         partitions = offsets.partitions
+        if endpoint.subscribe {
+            try subscribe(offsets)
+            return
+        }
+        assigned = Array(repeating: true, count: partitions)
 
         // Start: the group's committed offset, else earliest/latest; stop (until-end): the end now.
         let committed = rd_kafka_topic_partition_list_new(Int32(partitions))!
@@ -109,6 +150,61 @@ public final class KafkaBlockSource: BlockSource {
         guard aErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic)", aErr) }
         lastDelivery = Array(repeating: monotonicSeconds(), count: partitions)
         reportedDone = Array(repeating: false, count: partitions)
+    }
+
+    /// `mode=subscribe`: joins the group; partitions arrive through ``rebalance(_:_:)``.
+    private func subscribe(_ offsets: TopicOffsets) throws {
+        guard !untilEnd else { throw KafkaError("--until-end reads every partition up to its end; it cannot be combined with mode=subscribe") }
+        guard resumePositions == nil else { throw KafkaError("checkpoints cannot be combined with mode=subscribe yet (state does not move with partitions)") }
+        nextOffset = Array(repeating: -1, count: partitions)
+        endOffset = offsets.high
+        assigned = Array(repeating: false, count: partitions)
+        splitQueues()
+        lastDelivery = Array(repeating: monotonicSeconds(), count: partitions)
+        reportedDone = Array(repeating: false, count: partitions)
+        let list = rd_kafka_topic_partition_list_new(1)!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, endpoint.topic, RD_KAFKA_PARTITION_UA)
+        let err = rd_kafka_subscribe(rk, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot subscribe to \(endpoint.topic)", err) }
+    }
+
+    /// librdkafka's rebalance callback, on the reader thread (inside a poll of the consumer queue).
+    /// Revocation: drain and flush what was handed out, commit it, forget what was polled but not
+    /// handed out (the next owner reads it again from the committed offset), then let go.
+    fileprivate func rebalance(_ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        var mine: [Int] = []
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i]
+            if String(cString: e.topic) == endpoint.topic, Int(e.partition) < partitions { mine.append(Int(e.partition)) }
+        }
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let now = monotonicSeconds()
+            for p in mine {
+                assigned[p] = true
+                nextOffset[p] = -1  // known from the first record (or end-of-partition) delivered
+                leftovers[p] = []
+                lastDelivery[p] = now
+                reportedDone[p] = false
+            }
+            assignments += 1
+            rd_kafka_assign(rk, list)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            do {
+                try drainHandler?()
+                try commitToleratingRebalance(mine.map { (partition: $0, offset: nextOffset[$0]) })
+            } catch {
+                if rebalanceError == nil { rebalanceError = error }
+            }
+            for p in mine {
+                assigned[p] = false
+                leftovers[p] = []
+            }
+            rd_kafka_assign(rk, nil)
+        default:
+            rd_kafka_assign(rk, nil)
+        }
     }
 
     private var hasNewlyIdlePartition: Bool {
@@ -177,9 +273,22 @@ public final class KafkaBlockSource: BlockSource {
         }
         outer: while !stopSignal.isRequested {
             if allAtEnd { break }
+            if endpoint.subscribe {
+                // Rebalances and group events are served from the consumer queue: poll it between blocks.
+                try serveConsumerQueue(timeoutMilliseconds: 0)
+                let now = monotonicSeconds()
+                if now >= nextCommit {
+                    nextCommit = now + commitIntervalSeconds
+                    if !positions.isEmpty {
+                        try drainHandler?()
+                        try commitToleratingRebalance(positions)
+                    }
+                }
+            }
             for _ in 0..<partitions {
                 let p = roundRobin
                 roundRobin = (roundRobin + 1) % partitions
+                if !assigned[p] { continue }
                 // Records that did not fit the previous block come first.
                 if !leftovers[p].isEmpty {
                     var taken = 0
@@ -225,19 +334,7 @@ public final class KafkaBlockSource: BlockSource {
                 if block.lines > 0 { break outer }
             }
             // Nothing waiting in any partition: serve the consumer queue (errors, events) while waiting.
-            let n = rd_kafka_consume_batch_queue(queue, 50, messages, 64)
-            if n > 0 {
-                for i in 0..<n {
-                    let m = messages[i]!
-                    defer { rd_kafka_message_destroy(m) }
-                    let msg = m.pointee
-                    if msg.err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError("consuming \(endpoint.topic)", msg.err) }
-                    // A record that reached the shared queue anyway is kept, never dropped.
-                    if msg.err == RD_KAFKA_RESP_ERR_NO_ERROR, Int(msg.partition) < partitions, !(untilEnd && msg.offset >= endOffset[Int(msg.partition)]) {
-                        leftovers[Int(msg.partition)].append((msg.offset, Array(UnsafeRawBufferPointer(start: msg.payload, count: msg.len))))
-                    }
-                }
-            }
+            try serveConsumerQueue(timeoutMilliseconds: 50)
             if !untilEnd, hasNewlyIdlePartition { break }
         }
         block.partition = block.lines > 0 ? partition : -1
@@ -249,20 +346,60 @@ public final class KafkaBlockSource: BlockSource {
         return block.lines > 0
     }
 
+    /// Commits, but a commit the group refuses because it is rebalancing is counted, not fatal.
+    private func commitToleratingRebalance(_ offsets: [(partition: Int, offset: Int64)]) throws {
+        do {
+            try commit(offsets)
+        } catch let error as KafkaError where error.code == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || error.code == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION {
+            refusedCommits += 1
+        }
+    }
+
+    /// Polls the consumer queue: errors, group events and rebalances (whose callback runs here).
+    private func serveConsumerQueue(timeoutMilliseconds: Int32) throws {
+        let n = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, messages, 64)
+        if n > 0 {
+            for i in 0..<n {
+                let m = messages[i]!
+                defer { rd_kafka_message_destroy(m) }
+                let msg = m.pointee
+                if msg.err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError("consuming \(endpoint.topic)", msg.err) }
+                // A record that reached the shared queue anyway is kept, never dropped.
+                if msg.err == RD_KAFKA_RESP_ERR_NO_ERROR, Int(msg.partition) < partitions, assigned[Int(msg.partition)],
+                   !(untilEnd && msg.offset >= endOffset[Int(msg.partition)]) {
+                    leftovers[Int(msg.partition)].append((msg.offset, Array(UnsafeRawBufferPointer(start: msg.payload, count: msg.len))))
+                }
+            }
+        }
+        if let error = rebalanceError {
+            rebalanceError = nil
+            throw error
+        }
+    }
+
     private var resumePositions: [Int64]?
 
     /// The offsets to commit: per partition, the next offset to read.
-    public var positions: [(partition: Int, offset: Int64)] { (0..<partitions).map { ($0, nextOffset[$0]) } }
+    public var positions: [(partition: Int, offset: Int64)] {
+        (0..<partitions).filter { assigned[$0] && nextOffset[$0] >= 0 }.map { ($0, nextOffset[$0]) }
+    }
 
     /// Commits the offsets of every record handed out so far (call after the output they produced
     /// was flushed and acknowledged). Synchronous.
-    public func commit() throws { try commit(nextOffset) }
+    public func commit() throws {
+        if endpoint.subscribe { try commitToleratingRebalance(positions) } else { try commit(positions) }
+    }
 
     /// Commits `offsets` (per partition) as the group's position. Synchronous; any thread.
-    func commit(_ offsets: [Int64]) throws {
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+    func commit(_ offsets: [Int64]) throws { try commit(offsets.enumerated().map { (partition: $0.offset, offset: $0.element) }) }
+
+    /// Commits the given partitions' offsets (unknown ones, < 0, are skipped). Synchronous; any thread.
+    func commit(_ offsets: [(partition: Int, offset: Int64)]) throws {
+        let known = offsets.filter { $0.offset >= 0 }
+        guard !known.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(known.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (p, offset) in offsets.enumerated() { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)).pointee.offset = offset }
+        for (p, offset) in known { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)).pointee.offset = offset }
         let err = rd_kafka_commit(rk, list, 0)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw KafkaError("committing offsets of \(endpoint.topic)", err) }
     }
@@ -277,4 +414,10 @@ extension KafkaBlockSource: CheckpointableSource {
     public func checkpointCompleted(_ positions: [Int64]) throws { try commit(positions) }
 
     public var endedByStop: Bool { stopSignal.isRequested }
+}
+
+/// The object librdkafka's rebalance callback reaches through its opaque pointer.
+final class RebalanceRelay {
+    /// Unowned: the source owns the relay; cleared before the consumer closes.
+    unowned(unsafe) var source: KafkaBlockSource?
 }

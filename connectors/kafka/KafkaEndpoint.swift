@@ -7,6 +7,11 @@ public struct KafkaEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var group: String?
     /// Where a source starts when the group has no committed offset: `earliest` (default) or `latest`.
     public var startAtLatest: Bool
+    /// `mode=subscribe`: join the consumer group and read the partitions Kafka assigns (several
+    /// workers share a topic); default `mode=assign`: read every partition of the topic.
+    public var subscribe: Bool
+    /// `mode=subscribe`: seconds between commits of processed offsets (`commit_interval=5`).
+    public var commitIntervalSeconds: Double?
 
     public static func isKafka(_ text: String) -> Bool { text.hasPrefix("kafka://") }
 
@@ -21,6 +26,8 @@ public struct KafkaEndpoint: Sendable, Hashable, CustomStringConvertible {
         guard !topic.isEmpty, !topic.contains("/") else { throw KafkaError("'\(text)': bad topic '\(topic)'") }
         group = nil
         startAtLatest = false
+        subscribe = false
+        commitIntervalSeconds = nil
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw KafkaError("'\(text)': bad query parameter '\(pair)'") }
@@ -29,7 +36,13 @@ public struct KafkaEndpoint: Sendable, Hashable, CustomStringConvertible {
             case "start":
                 guard ["earliest", "latest"].contains(kv[1]) else { throw KafkaError("'\(text)': start must be earliest or latest") }
                 startAtLatest = kv[1] == "latest"
-            default: throw KafkaError("'\(text)': unknown parameter '\(kv[0])' (group, start)")
+            case "commit_interval":
+                guard let seconds = Double(kv[1]), seconds > 0 else { throw KafkaError("'\(text)': commit_interval must be a positive number of seconds") }
+                commitIntervalSeconds = seconds
+            case "mode":
+                guard ["assign", "subscribe"].contains(kv[1]) else { throw KafkaError("'\(text)': mode must be assign or subscribe") }
+                subscribe = kv[1] == "subscribe"
+            default: throw KafkaError("'\(text)': unknown parameter '\(kv[0])' (group, start, mode, commit_interval)")
             }
         }
     }
@@ -38,6 +51,8 @@ public struct KafkaEndpoint: Sendable, Hashable, CustomStringConvertible {
         var query: [String] = []
         if let group { query.append("group=\(group)") }
         if startAtLatest { query.append("start=latest") }
+        if subscribe { query.append("mode=subscribe") }
+        if let commitIntervalSeconds { query.append("commit_interval=\(commitIntervalSeconds)") }
         return "kafka://\(bootstrapServers)/\(topic)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
     }
 }

@@ -3,10 +3,13 @@ import CRdKafka
 /// A Kafka operation failed; the message names the operation and librdkafka's reason.
 public struct KafkaError: Error, CustomStringConvertible {
     public var description: String
+    /// librdkafka's error code, when the failure came from librdkafka.
+    var code: rd_kafka_resp_err_t?
     public init(_ description: String) { self.description = description }
 
     init(_ what: String, _ code: rd_kafka_resp_err_t) {
         description = "\(what): \(String(cString: rd_kafka_err2str(code)))"
+        self.code = code
     }
 }
 

@@ -10,6 +10,10 @@ extension PhysicalPlan {
         return all
     }
 
+    /// Operators that keep state across batches (windows, dedupe, features), named: what would have
+    /// to move with its keys if the input were split differently (empty: a stateless pipeline).
+    public var statefulOperatorNames: [String] { statefulOperators.map(\.name) }
+
     /// Throws ``CheckpointError/unsupported(_:)`` naming any stateful operator whose state
     /// checkpoints cannot capture, so a run refuses at start instead of restoring half its state.
     public func checkCheckpointSupport() throws(CheckpointError) {

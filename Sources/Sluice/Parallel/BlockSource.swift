@@ -44,3 +44,11 @@ public protocol BlockSource: AnyObject {
     var bytesRead: Int64 { get }
     var totalBytes: Int64? { get }
 }
+
+/// A source whose input can be taken away mid-run (Kafka partitions revoked in a consumer-group
+/// rebalance). Before it gives input up, it calls ``drainHandler`` on the reader thread: the
+/// runtime returns once every block handed out so far is processed and its output flushed, so
+/// the source can commit exactly what was done and let the input go.
+public protocol DrainableSource: BlockSource {
+    var drainHandler: (() throws -> Void)? { get set }
+}

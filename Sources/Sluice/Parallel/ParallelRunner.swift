@@ -282,6 +282,10 @@ final class ParallelRun: @unchecked Sendable {
     private var decoders: [any RecordDecoder] = []
 
     func execute() throws {
+        if let drainable = runner.source as? any DrainableSource {
+            drainable.drainHandler = { [unowned self] in try self.drainAndFlush() }
+        }
+        defer { (runner.source as? any DrainableSource)?.drainHandler = nil }
         decoders = (0..<shards).map { _ in runner.source.makeDecoder() }
         for d in decoders { try d.open(schema: runner.spec.schema) }
         let reader = WorkerThread { [self] in readLoop() }
@@ -442,6 +446,18 @@ final class ParallelRun: @unchecked Sendable {
         } catch {
             fail(error)
         }
+    }
+
+    /// On the reader thread (which holds one unit): waits until every other unit is back, i.e. every
+    /// block handed out was processed by every shard, then flushes the output. The shards are idle
+    /// meanwhile (nothing is ready), so flushing their sinks from here does not race with them.
+    private func drainAndFlush() throws {
+        try monitor.withLock {
+            while free.count < runner.options.pooledUnits - 1 && failure == nil { monitor.wait() }
+            if let failure { throw failure }
+        }
+        for sink in runner.sinks { try sink.flush() }
+        try runner.deadLetters.flush()
     }
 
     /// This shard's part of a checkpoint: its state after every block before the barrier, and its
