@@ -170,8 +170,10 @@ import Testing
     /// Two workers in one consumer group (`mode=subscribe`) share a topic: the second one joins,
     /// Kafka moves partitions to it, the first drains, flushes and commits before letting them go,
     /// and records produced afterwards are split between them. Every record comes out (no loss),
-    /// and at most a few twice (the dev cluster refuses commits while the group rebalances).
-    @Test func subscribedWorkersShareATopic() throws {
+    /// and at most a few twice (the dev cluster refuses commits while the group rebalances). Eager
+    /// (`range`) and cooperative (`cooperative-sticky`) rebalancing.
+    @Test(arguments: ["range", "cooperative-sticky"])
+    func subscribedWorkersShareATopic(strategy: String) throws {
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["sensors:8", "clean:8"])
         let n = 40_000
@@ -183,7 +185,7 @@ import Testing
         // A stateless pipeline: sensor-features without its window.
         let spec = try CLI.run(["spec", "sensor-features"]).stdout
         try dir.write("clean.yaml", String(spec[..<spec.range(of: "- window")!.lowerBound]).replacingOccurrences(of: "name: sensor-features", with: "name: sensor-clean"))
-        try dir.write("client.properties", "session.timeout.ms=6000\n")
+        try dir.write("client.properties", "session.timeout.ms=6000\npartition.assignment.strategy=\(strategy)\n")
         let expectedRun = try CLI.run(["run", "--spec", dir.path("clean.yaml"), "-i", input, "-o", dir.path("expected.csv"), "--dead-letter", "none", "--quiet"])
         #expect(expectedRun.status == 0, "\(expectedRun.stderr)")
         #expect(try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", dir.path("first.csv")]).status == 0)

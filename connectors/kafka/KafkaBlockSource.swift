@@ -169,6 +169,10 @@ public final class KafkaBlockSource: BlockSource, DrainableSource {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot subscribe to \(endpoint.topic)", err) }
     }
 
+    /// Whether the group uses the cooperative protocol (`partition.assignment.strategy=cooperative-sticky`):
+    /// partitions are then added and removed incrementally instead of the whole assignment at once.
+    private var isCooperative: Bool { rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false }
+
     /// librdkafka's rebalance callback, on the reader thread (inside a poll of the consumer queue).
     /// Revocation: drain and flush what was handed out, commit it, forget what was polled but not
     /// handed out (the next owner reads it again from the committed offset), then let go.
@@ -189,7 +193,11 @@ public final class KafkaBlockSource: BlockSource, DrainableSource {
                 reportedDone[p] = false
             }
             assignments += 1
-            rd_kafka_assign(rk, list)
+            if isCooperative {
+                if let error = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(error) }
+            } else {
+                rd_kafka_assign(rk, list)
+            }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             do {
                 try drainHandler?()
@@ -201,7 +209,11 @@ public final class KafkaBlockSource: BlockSource, DrainableSource {
                 assigned[p] = false
                 leftovers[p] = []
             }
-            rd_kafka_assign(rk, nil)
+            if isCooperative {
+                if let error = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(error) }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
         default:
             rd_kafka_assign(rk, nil)
         }
