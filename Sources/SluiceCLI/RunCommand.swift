@@ -16,7 +16,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var pipeline: PipelineSelection
 
-    @Option(name: .shortAndLong, help: "Input file, - for stdin, or a Kafka topic: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G&start=earliest|latest].")
+    @Option(name: .shortAndLong, help: "Input file, - for stdin, or a Kafka topic: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G&start=earliest|latest&mode=assign|subscribe&commit_interval=S].")
     var input: String = "-"
 
     @Flag(help: "Kafka input: read up to the end offsets present at start, flush every window, commit and exit (backfills, tests). Without it a Kafka run goes on until SIGINT/SIGTERM.")
