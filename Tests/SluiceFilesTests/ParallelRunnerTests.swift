@@ -184,4 +184,58 @@ import Testing
         #expect(sink.written > 0)
         #expect(sink.maxAhead - Int64(sink.written) * Int64(line.utf8.count) < bound)
     }
+
+    /// A file source that records when the reader had to wait for the pipeline.
+    final class PausableFileSource: PausableSource, @unchecked Sendable {
+        // Safe: every member is used by the reader thread only; counts are read after the run.
+        let inner: FileBlockSource
+        var blockedCalls = 0, unblockedCalls = 0, blockedNow = false, unblockedWhileNotBlocked = 0
+        init(_ inner: FileBlockSource) { self.inner = inner }
+        var name: String { inner.name }
+        func open(schema: Schema) throws { try inner.open(schema: schema) }
+        func makeDecoder() -> any RecordDecoder { inner.makeDecoder() }
+        func next(into block: Block, maxLines: Int) throws -> Bool { try inner.next(into: block, maxLines: maxLines) }
+        var bytesRead: Int64 { inner.bytesRead }
+        var totalBytes: Int64? { inner.totalBytes }
+        func readerBlocked() throws {
+            blockedCalls += 1
+            blockedNow = true
+        }
+        func readerUnblocked() throws {
+            if !blockedNow { unblockedWhileNotBlocked += 1 }
+            unblockedCalls += 1
+            blockedNow = false
+        }
+    }
+
+    /// A slow sink exhausts the pool: a pausable source hears about it (to pause fetching and keep
+    /// its group alive) about every 100 ms, and once each time the reader gets a unit again.
+    @Test func aPausableSourceIsToldWhileTheReaderWaits() throws {
+        var text = "k,t,x,s\n"
+        for i in 0..<100_000 { text += "key\(i % 7),\(1000 + i),1.5,ok\n" }
+        let path = try temp(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        final class VerySlowSink: RecordSink, @unchecked Sendable {
+            // Safe: written under the runner's sink lock only; read after the run.
+            var written: Int64 = 0
+            var recordsWritten: Int64 { written }
+            func open(schema: Schema) throws {}
+            func write(_ batch: Batch, slots: [Int]) throws {
+                usleep(250_000)
+                written += Int64(batch.selectedCount)
+            }
+            func flush() throws {}
+            func close() throws {}
+        }
+        let source = PausableFileSource(try FileBlockSource(path: path, format: .csv))
+        let sink = VerySlowSink()
+        let runner = try ParallelRunner(spec: PipelineSpec(name: "slow", schema: schema, steps: [.select(["k"])]),
+                                        options: ParallelOptions(shards: 1, prefetch: 0), source: source, sink: sink,
+                                        deadLetters: DeadLetters(sink: nil), batchSize: 8192)
+        _ = try runner.run()
+        #expect(sink.written == 100_000)
+        #expect(source.blockedCalls > 3, "\(source.blockedCalls)")
+        #expect(source.unblockedCalls > 0 && source.unblockedWhileNotBlocked == 0)
+        #expect(!source.blockedNow)
+    }
 }

@@ -89,4 +89,38 @@ import Testing
         let checksum = try WorkloadChecksum(csv: readFeatures(broker))
         #expect(checksum.problems(comparedTo: expected) == [])
     }
+
+    /// A slow sink fills the pipeline: the source pauses fetching (backpressure) instead of letting
+    /// librdkafka's queues grow, resumes when there is room, and every record still comes out.
+    @Test func aSlowPipelinePausesFetchingAndLosesNothing() throws {
+        let broker = try DevBroker(brokers: 1)
+        let (dir, _) = try setUp(broker)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try broker.createTopic("clean", partitions: 16)
+        final class SlowSink: RecordSink {
+            let inner: KafkaRecordSink
+            init(_ inner: KafkaRecordSink) { self.inner = inner }
+            var recordsWritten: Int64 { inner.recordsWritten }
+            func open(schema: Schema) throws { try inner.open(schema: schema) }
+            func write(_ batch: Batch, slots: [Int]) throws {
+                usleep(100_000)
+                try inner.write(batch, slots: slots)
+            }
+            func flush() throws { try inner.flush() }
+            func close() throws { try inner.close() }
+        }
+        // The stateless part of sensor-features: every batch is written.
+        var spec = sensorFeatures.spec
+        spec.steps.removeAll { if case .window = $0 { return true } else { return false } }
+        let source = try KafkaBlockSource(KafkaEndpoint(parsing: "kafka://\(broker.bootstrapServers)/sensors?group=slow"), format: .csv, untilEnd: true)
+        let sink = SlowSink(try KafkaRecordSink(bootstrapServers: broker.bootstrapServers, topic: "clean", format: .csv, keyFields: []))
+        let runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 0), source: source, sink: sink,
+                                        deadLetters: DeadLetters(sink: nil), batchSize: 2048)
+        let summary = try runner.run()
+        #expect(summary.recordsIn == Int64(Self.events))
+        #expect(source.pauses > 0, "fetching was paused while the pipeline was full")
+        var out = 0
+        try KafkaTopicReader(bootstrapServers: broker.bootstrapServers, topic: "clean").forEach { _, _, _, _ in out += 1 }
+        #expect(Int64(out) == summary.recordsOut && out > Self.events * 9 / 10)
+    }
 }

@@ -15,7 +15,7 @@ import SluiceFiles
 /// next owner continues exactly there (stateless pipelines; keyed state does not move yet). With `untilEnd` it stops at the end offsets present when it opened; otherwise
 /// it runs until ``stop()``. Offsets are committed only by ``commit()``, which the caller invokes
 /// after the output those records produced is flushed and acknowledged (at-least-once).
-public final class KafkaBlockSource: BlockSource, DrainableSource {
+public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSource {
     public let endpoint: KafkaEndpoint
     public let format: RecordFormat
     public let untilEnd: Bool
@@ -49,6 +49,10 @@ public final class KafkaBlockSource: BlockSource, DrainableSource {
     /// Commits the broker refused because the group was rebalancing (the next owner re-reads from
     /// the previous commit: duplicates, never loss). librdkafka's built-in cluster always refuses them.
     public private(set) var refusedCommits = 0
+    /// Partitions paused because the pipeline could not take more (see ``readerBlocked()``).
+    private var paused: [Int] = []
+    /// Times fetching was paused for backpressure.
+    public private(set) var pauses = 0
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
     public var totalBytes: Int64? { nil }
@@ -432,4 +436,36 @@ extension KafkaBlockSource: CheckpointableSource {
 final class RebalanceRelay {
     /// Unowned: the source owns the relay; cleared before the consumer closes.
     unowned(unsafe) var source: KafkaBlockSource?
+}
+
+extension KafkaBlockSource {
+    /// Backpressure: the pipeline has no room, so stop fetching the assigned partitions (librdkafka
+    /// would otherwise keep filling its queues) and keep serving the group meanwhile, so a slow
+    /// pipeline neither grows memory nor misses `max.poll.interval.ms`.
+    public func readerBlocked() throws {
+        if paused.isEmpty {
+            paused = (0..<partitions).filter { assigned[$0] }
+            if !paused.isEmpty {
+                try setPaused(paused, true)
+                pauses += 1
+            }
+        }
+        try serveConsumerQueue(timeoutMilliseconds: 0)
+    }
+
+    public func readerUnblocked() throws {
+        guard !paused.isEmpty else { return }
+        // Partitions revoked meanwhile are no longer ours to resume.
+        let resume = paused.filter { assigned[$0] }
+        paused = []
+        if !resume.isEmpty { try setPaused(resume, false) }
+    }
+
+    private func setPaused(_ ps: [Int], _ pause: Bool) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(ps.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in ps { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)) }
+        let err = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("\(pause ? "pausing" : "resuming") \(endpoint.topic)", err) }
+    }
 }

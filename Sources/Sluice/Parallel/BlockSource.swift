@@ -45,6 +45,17 @@ public protocol BlockSource: AnyObject {
     var totalBytes: Int64? { get }
 }
 
+/// A source that must keep doing something while the runtime cannot take its input (the pool of
+/// units is exhausted because a sink or shard is slow): a Kafka consumer pauses fetching, so its
+/// buffers stop growing, and keeps serving its group (heartbeats, rebalances), so a slow pipeline
+/// is not mistaken for a dead member.
+public protocol PausableSource: BlockSource {
+    /// Called on the reader thread about every 100 ms while it waits for a free unit.
+    func readerBlocked() throws
+    /// Called once the reader has a unit again, after any ``readerBlocked()``.
+    func readerUnblocked() throws
+}
+
 /// A source whose input can be taken away mid-run (Kafka partitions revoked in a consumer-group
 /// rebalance). Before it gives input up, it calls ``drainHandler`` on the reader thread: the
 /// runtime returns once every block handed out so far is processed and its output flushed, so

@@ -40,6 +40,15 @@ public final class Monitor: @unchecked Sendable {
     /// Waits for a signal; call with the lock held (inside `withLock`).
     public func wait() { pthread_cond_wait(condition, mutex) }
 
+    /// Waits (lock held) until signalled or `seconds` passed; returns false on timeout.
+    public func wait(timeoutSeconds seconds: Double) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanos = Int(now.tv_nsec) + Int((seconds - seconds.rounded(.down)) * 1e9)
+        var deadline = timespec(tv_sec: now.tv_sec + Int(seconds) + nanos / 1_000_000_000, tv_nsec: nanos % 1_000_000_000)
+        return pthread_cond_timedwait(condition, mutex, &deadline) == 0
+    }
+
     /// Wakes every waiter; call with the lock held.
     public func broadcast() { pthread_cond_broadcast(condition) }
 }

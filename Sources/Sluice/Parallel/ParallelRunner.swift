@@ -312,10 +312,14 @@ final class ParallelRun: @unchecked Sendable {
         let interval = runner.checkpointing?.intervalSeconds ?? .infinity
         var nextCheckpoint = monotonicSeconds() + interval
         var blocksSinceCheckpoint = 0  // a barrier needs input since the last one
+        let pausable = runner.source as? any PausableSource
         while true {
-            let unit: WorkUnit? = monitor.withLock {
-                while free.isEmpty && failure == nil { monitor.wait() }
-                return failure == nil ? free.removeLast() : nil
+            let unit: WorkUnit?
+            do {
+                unit = try takeFreeUnit(pausable)
+            } catch {
+                fail(error)
+                return
             }
             guard let unit else { return }
             unit.barrier = nil
@@ -355,6 +359,41 @@ final class ParallelRun: @unchecked Sendable {
                 monitor.broadcast()
             }
             if !more { return }
+        }
+    }
+
+    /// Units the reader holds (0 or 1): what ``drainAndFlush()`` leaves out when it waits for the rest.
+    private var readerUnits = 0
+
+    /// The reader's next unit, or nil once the run failed. While none is free, a pausable source is
+    /// told every 100 ms (and told again when a unit came back).
+    private func takeFreeUnit(_ pausable: (any PausableSource)?) throws -> WorkUnit? {
+        var blocked = false
+        while true {
+            let (unit, timedOut): (WorkUnit?, Bool) = monitor.withLock {
+                readerUnits = 0
+                let deadline = monotonicSeconds() + 0.1
+                while free.isEmpty && failure == nil {
+                    if pausable == nil {
+                        monitor.wait()
+                        continue
+                    }
+                    // Other threads broadcast often: measure the 100 ms from the start of the wait.
+                    let left = deadline - monotonicSeconds()
+                    if left <= 0 { return (nil, true) }
+                    _ = monitor.wait(timeoutSeconds: left)
+                }
+                guard failure == nil else { return (nil, false) }
+                readerUnits = 1
+                return (free.removeLast(), false)
+            }
+            if timedOut, let pausable {
+                blocked = true
+                try pausable.readerBlocked()
+                continue
+            }
+            if blocked, unit != nil { try pausable?.readerUnblocked() }
+            return unit
         }
     }
 
@@ -448,12 +487,12 @@ final class ParallelRun: @unchecked Sendable {
         }
     }
 
-    /// On the reader thread (which holds one unit): waits until every other unit is back, i.e. every
+    /// On the reader thread (holding a unit, or none while it waits for one): waits until every other unit is back, i.e. every
     /// block handed out was processed by every shard, then flushes the output. The shards are idle
     /// meanwhile (nothing is ready), so flushing their sinks from here does not race with them.
     private func drainAndFlush() throws {
         try monitor.withLock {
-            while free.count < runner.options.pooledUnits - 1 && failure == nil { monitor.wait() }
+            while free.count < runner.options.pooledUnits - readerUnits && failure == nil { monitor.wait() }
             if let failure { throw failure }
         }
         for sink in runner.sinks { try sink.flush() }
