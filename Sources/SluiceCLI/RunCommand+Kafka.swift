@@ -87,6 +87,9 @@ extension RunCommand {
                     printError("resuming from checkpoint \(checkpoint.id) in \(checkpointDir) (\(String(format: "%.1f", age)) s old, \(checkpoint.stateBytes) bytes of state, offsets up to \(checkpoint.positions.reduce(0, +)))")
                 }
             })
+            runner.checkpointing?.skippedFiles = { problems in
+                for problem in problems { printError("warning: passed over an unreadable checkpoint: \(problem)") }
+            }
         }
         let summary: RunSummary
         do {

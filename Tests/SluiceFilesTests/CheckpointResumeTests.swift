@@ -202,4 +202,33 @@ import Testing
             "\(error)".contains("--shards 2")
         }
     }
+
+    /// A damaged newest checkpoint is reported on start and the run resumes from the one before.
+    @Test func aDamagedCheckpointIsReportedAndPassedOver() throws {
+        let store = try tempStore()
+        let lines = makeLines(3_000, seed: 3)
+        _ = try run(spec("tumbling"), LinesSource(lines, stopAfter: 1_000), shards: 1, store: store)
+        _ = try run(spec("tumbling"), LinesSource(lines, stopAfter: 2_000), shards: 1, store: store)
+        let newest = try store.ids()[0]
+        let path = store.directory + "/checkpoint-" + String(repeating: "0", count: 12 - String(newest).count) + "\(newest).sluice"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        final class Reports: @unchecked Sendable {  // Safe: written once on the runner's thread before the run, read after.
+            var skipped: [String] = []
+        }
+        let reports = Reports()
+        let sink = RowSink()
+        let source = LinesSource(lines)
+        let runner = try ParallelRunner(spec: spec("tumbling"), options: ParallelOptions(shards: 1, prefetch: 2, keyGroups: 16), source: source,
+                                        sink: sink, deadLetters: DeadLetters(sink: nil), batchSize: 128)
+        var options = CheckpointOptions(store: store, intervalSeconds: 1e-6)
+        options.skippedFiles = { reports.skipped = $0 }
+        runner.checkpointing = options
+        _ = try runner.run()
+        #expect(reports.skipped.count == 1 && reports.skipped[0].contains("checkpoint-"), "\(reports.skipped)")
+        #expect(runner.restoredCheckpoint?.id == newest - 1)
+        #expect(source.resumedAt.map(Int64.init) == runner.restoredCheckpoint?.positions[0])
+    }
 }

@@ -24,6 +24,9 @@ public struct CheckpointOptions {
     public var completed: (@Sendable (CheckpointReport) -> Void)?
     /// Called once on start when the run resumes from a checkpoint (before any record is read).
     public var restored: (@Sendable (Checkpoint) -> Void)?
+    /// Called on start with the problems of newer checkpoint files that could not be read (each
+    /// passed over for an older one): a damaged file is reported, never silently ignored.
+    public var skippedFiles: (@Sendable ([String]) -> Void)?
 
     public init(store: CheckpointStore, intervalSeconds: Double = 10, completed: (@Sendable (CheckpointReport) -> Void)? = nil,
                 restored: (@Sendable (Checkpoint) -> Void)? = nil) {

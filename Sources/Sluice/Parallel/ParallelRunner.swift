@@ -154,6 +154,7 @@ extension ParallelRunner {
         checkpoints = []
         let (latest, skipped) = try checkpointing.store.latest()
         skippedCheckpoints = skipped
+        if !skipped.isEmpty { checkpointing.skippedFiles?(skipped) }
         guard let latest else { return source }
         try latest.checkMatches(pipeline: spec.name, source: source.name, shards: options.shards, keyGroups: options.keyGroups)
         for (i, plan) in plans.enumerated() { try plan.restoreState(latest.shardStates[i]) }
