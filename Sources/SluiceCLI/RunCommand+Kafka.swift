@@ -50,7 +50,14 @@ extension RunCommand {
         for step in spec.steps { if case .window(let w) = step { keyFields = w.by + ["window_start"] } }
         let outputFile = kafkaOut == nil ? try FileByteSink(path: output) : nil
         let sinks: [any RecordSink]
-        if let kafkaOut {
+        var transactionalSink: KafkaRecordSink?
+        if let kafkaOut, let transactionalId {
+            // One transactional producer for all shards (they take turns): one transaction per checkpoint.
+            let sink = try KafkaRecordSink(bootstrapServers: kafkaOut.bootstrapServers, topic: kafkaOut.topic, format: outFormat, keyFields: keyFields,
+                                           settings: settings, transactionalID: transactionalId)
+            transactionalSink = sink
+            sinks = [sink]
+        } else if let kafkaOut {
             sinks = try (0..<shards).map { _ in
                 try KafkaRecordSink(bootstrapServers: kafkaOut.bootstrapServers, topic: kafkaOut.topic, format: outFormat, keyFields: keyFields, settings: settings)
             }
@@ -59,6 +66,9 @@ extension RunCommand {
             sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
         }
         if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
+        if transactionalId != nil, kafkaIn?.subscribe == true {
+            throw RuntimeError("--transactional-id cannot be combined with mode=subscribe yet")
+        }
         if let kafkaIn, kafkaIn.subscribe {
             if checkpointDir != nil { throw RuntimeError("--checkpoint-dir cannot be combined with mode=subscribe yet: checkpointed state does not move with partitions") }
             let stateful = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), resources: pipeline.planResources).statefulOperatorNames
@@ -87,8 +97,16 @@ extension RunCommand {
                     printError("resuming from checkpoint \(checkpoint.id) in \(checkpointDir) (\(String(format: "%.1f", age)) s old, \(checkpoint.stateBytes) bytes of state, offsets up to \(checkpoint.positions.reduce(0, +)))")
                 }
             })
+            if let transactionalSink, let kafkaSource {
+                kafkaSource.commitsOffsets = false
+                runner.checkpointing?.transactional = TransactionalOutput(commit: { checkpoint, last in
+                    try transactionalSink.commitTransaction(positions: checkpoint.positions, of: kafkaSource, last: last)
+                }, isCommitted: { checkpoint in
+                    try kafkaSource.committedOffsets() == checkpoint.positions
+                })
+            }
             runner.checkpointing?.skippedFiles = { problems in
-                for problem in problems { printError("warning: passed over an unreadable checkpoint: \(problem)") }
+                for problem in problems { printError("warning: passed over a checkpoint: \(problem)") }
             }
         }
         let summary: RunSummary
@@ -101,13 +119,13 @@ extension RunCommand {
         try deadLetterSink?.close()
         try lateSink?.close()
         // At-least-once: offsets are committed only now, after the output they produced is durable.
-        try kafkaSource?.commit()
+        if transactionalSink == nil { try kafkaSource?.commit() }  // transactional: committed inside the last transaction
 
         var details: [String] = []
         if let restored = runner.restoredCheckpoint {
             details.append("resumed from checkpoint \(restored.id) (\(restored.stateBytes) bytes of state, offsets up to \(restored.positions.reduce(0, +)))")
         }
-        for skipped in runner.skippedCheckpoints { details.append("skipped an unreadable checkpoint: \(skipped)") }
+        for skipped in runner.skippedCheckpoints { details.append("passed over a checkpoint: \(skipped)") }
         if let last = runner.checkpoints.last {
             details.append("checkpoints: \(runner.checkpoints.count) written to \(checkpointDir!), the last (\(last.id)) holds \(last.stateBytes) bytes of state in \(last.fileBytes) bytes on disk")
         }
@@ -116,6 +134,9 @@ extension RunCommand {
             details.append("input: \(kafkaIn!) (\(untilEnd ? "up to the end offsets at start" : "until stopped")); committed offsets of \(positions.count) partitions (up to \(positions.reduce(Int64(0)) { $0 + $1.offset }) records)")
         }
         details.append("output: \(kafkaOut.map(\.description) ?? output)")
+        if let transactionalSink {
+            details.append("exactly-once output: \(transactionalSink.transactionsCommitted) transactions committed (consumers read it with isolation.level=read_committed)")
+        }
         try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested, details: details,
                       windowsKeptOpen: checkpointDir != nil)
     }

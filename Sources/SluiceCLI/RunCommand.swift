@@ -67,6 +67,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds between checkpoints (with --checkpoint-dir).")
     var checkpointInterval: Double = 10
 
+    @Option(help: "Exactly-once Kafka output (with --checkpoint-dir): the output between two checkpoints and the input offsets commit in one Kafka transaction with this transactional.id (one per pipeline instance).")
+    var transactionalId: String?
+
     @Option(help: "Also write the run summary as JSON to this file.")
     var summaryJSON: String?
 
@@ -83,6 +86,9 @@ struct RunCommand: ParsableCommand {
         if prefetch < 0 { throw ValidationError("--prefetch must not be negative") }
         if keyGroups < shards { throw ValidationError("--key-groups must be at least --shards") }
         if !(checkpointInterval > 0) { throw ValidationError("--checkpoint-interval must be a positive number of seconds") }
+        if transactionalId != nil && checkpointDir == nil {
+            throw ValidationError("--transactional-id needs --checkpoint-dir: each checkpoint commits one transaction")
+        }
         if checkpointDir != nil && !(input.hasPrefix("kafka://") && output.hasPrefix("kafka://")) {
             throw ValidationError("--checkpoint-dir needs a kafka:// input (to resume from offsets) and a kafka:// output (a file output is rewritten by every run)")
         }

@@ -231,4 +231,44 @@ import Testing
         #expect(runner.restoredCheckpoint?.id == newest - 1)
         #expect(source.resumedAt.map(Int64.init) == runner.restoredCheckpoint?.positions[0])
     }
+
+    /// Transactional output: one commit per checkpoint, in order, the last one marked; shards wait at
+    /// each barrier, so at every commit the sink holds exactly the output of the records before its
+    /// positions; and a restart restores only a checkpoint whose transaction committed.
+    @Test func transactionalOutputCommitsPerCheckpointAndRestoresOnlyCommittedOnes() throws {
+        let lines = makeLines(5_000, seed: 11)
+        let spec = spec("tumbling")
+        final class Log: @unchecked Sendable {  // Safe: appended to by the thread completing a checkpoint, under the runner's checkpoint lock.
+            var commits: [(id: Int64, position: Int64, last: Bool, rows: Int)] = []
+            var committedIDs: Set<Int64> = []
+        }
+        let log = Log()
+        let store = try tempStore()
+        let sink = RowSink()
+        let runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 2, prefetch: 2, keyGroups: 16), source: LinesSource(lines, stopAfter: 3_000),
+                                        sink: sink, deadLetters: DeadLetters(sink: nil), batchSize: 128)
+        var options = CheckpointOptions(store: store, intervalSeconds: 1e-6)
+        options.transactional = TransactionalOutput(commit: { checkpoint, last in
+            log.commits.append((checkpoint.id, checkpoint.positions[0], last, sink.rows.count))
+            if checkpoint.id % 2 == 1 { log.committedIDs.insert(checkpoint.id) }  // pretend the even ones failed to commit
+        }, isCommitted: { log.committedIDs.contains($0.id) })
+        runner.checkpointing = options
+        _ = try runner.run()
+        #expect(log.commits.count == runner.checkpoints.count && log.commits.count > 5)
+        #expect(log.commits.map(\.id) == log.commits.map(\.id).sorted())
+        #expect(log.commits.filter(\.last).map(\.id) == [log.commits.last!.id])
+        // At each commit: exactly the windows an uninterrupted run over that prefix emits before its end.
+        for commit in log.commits.prefix(6) where commit.position > 0 {
+            let prefix = LinesSource(Array(lines.prefix(Int(commit.position))), stopAfter: Int(commit.position))
+            let (rows, _) = try run(spec, prefix, shards: 1, store: try tempStore())
+            #expect(commit.rows == rows.count, "checkpoint \(commit.id) at \(commit.position)")
+        }
+        // Restart: the newest checkpoint whose transaction committed is restored, the others passed over.
+        let newestCommitted = log.commits.map(\.id).filter { log.committedIDs.contains($0) }.max()!
+        let resumed = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 2, prefetch: 2, keyGroups: 16), source: LinesSource(lines),
+                                         sink: RowSink(), deadLetters: DeadLetters(sink: nil), batchSize: 128)
+        resumed.checkpointing = options
+        _ = try resumed.run()
+        #expect(resumed.restoredCheckpoint?.id == newestCommitted)
+    }
 }

@@ -53,6 +53,23 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
     private var paused: [Int] = []
     /// Times fetching was paused for backpressure.
     public private(set) var pauses = 0
+    /// False with transactional output: offsets are committed inside the output transaction, never on their own.
+    public var commitsOffsets = true
+
+    /// The consumer group's metadata, for a transactional producer's offsets (the caller destroys it
+    /// with `rd_kafka_consumer_group_metadata_destroy`). See ``KafkaRecordSink/commitTransaction(positions:of:last:)``.
+    func groupMetadata() -> OpaquePointer? { rd_kafka_consumer_group_metadata(rk) }
+
+    /// The group's committed offset per partition (-1: none).
+    public func committedOffsets() throws -> [Int64] {
+        let count = try TopicOffsets(rk, topic: endpoint.topic).partitions
+        let list = rd_kafka_topic_partition_list_new(Int32(count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in 0..<count { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)) }
+        let err = rd_kafka_committed(rk, list, 10_000)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of \(endpoint.topic)", err) }
+        return (0..<count).map { list.pointee.elems[$0].offset >= 0 ? list.pointee.elems[$0].offset : -1 }
+    }
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
     public var totalBytes: Int64? { nil }
@@ -426,8 +443,9 @@ extension KafkaBlockSource: CheckpointableSource {
 
     public func resume(from positions: [Int64]) throws { resumePositions = positions }
 
-    /// Commits the checkpoint's offsets, so tools that read the group's offsets (lag) see progress.
-    public func checkpointCompleted(_ positions: [Int64]) throws { try commit(positions) }
+    /// Commits the checkpoint's offsets, so tools that read the group's offsets (lag) see progress
+    /// (unless a transactional sink commits them inside its transaction).
+    public func checkpointCompleted(_ positions: [Int64]) throws { if commitsOffsets { try commit(positions) } }
 
     public var endedByStop: Bool { stopSignal.isRequested }
 }

@@ -93,4 +93,48 @@ public final class KafkaProducer {
             throw KafkaError("\(reports.failed) of \(sent) messages were not delivered (first error: \(reports.firstError ?? "?"))")
         }
     }
+
+    // MARK: Transactions
+
+    /// Throws the message of a librdkafka error object (and frees it).
+    private func check(_ error: OpaquePointer?, _ what: String) throws {
+        guard let error else { return }
+        defer { rd_kafka_error_destroy(error) }
+        throw KafkaError("\(what): \(String(cString: rd_kafka_error_string(error)))")
+    }
+
+    /// With `transactional.id` set: registers the id with the cluster (fencing an older producer
+    /// with the same id) and begins the first transaction.
+    public func startTransactions(timeoutMilliseconds: Int32 = 30_000) throws {
+        try check(rd_kafka_init_transactions(rk, timeoutMilliseconds), "initializing transactions")
+        try check(rd_kafka_begin_transaction(rk), "beginning a transaction")
+        transactionsCommitted = 0
+    }
+
+    /// Transactions committed so far.
+    public private(set) var transactionsCommitted = 0
+
+    /// Commits the open transaction with the consumed `offsets` of `topic` for the consumer group
+    /// `group` (its metadata), so output and input positions become visible together; then begins
+    /// the next transaction unless this was the last. On failure the transaction is aborted.
+    public func commitTransaction(offsets: [(partition: Int, offset: Int64)], topic: String, group: OpaquePointer, beginNext: Bool,
+                                  timeoutMilliseconds: Int32 = 60_000) throws {
+        do {
+            let list = rd_kafka_topic_partition_list_new(Int32(max(1, offsets.count)))!
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for (p, offset) in offsets where offset >= 0 { rd_kafka_topic_partition_list_add(list, topic, Int32(p)).pointee.offset = offset }
+            if list.pointee.cnt > 0 {
+                try check(rd_kafka_send_offsets_to_transaction(rk, list, group, timeoutMilliseconds), "sending offsets to the transaction")
+            }
+            try check(rd_kafka_commit_transaction(rk, timeoutMilliseconds), "committing the transaction")
+        } catch {
+            _ = rd_kafka_abort_transaction(rk, timeoutMilliseconds).map { rd_kafka_error_destroy($0) }
+            throw error
+        }
+        transactionsCommitted += 1
+        if reports.failed > 0 {
+            throw KafkaError("\(reports.failed) of \(sent) messages were not delivered (first error: \(reports.firstError ?? "?"))")
+        }
+        if beginNext { try check(rd_kafka_begin_transaction(rk), "beginning a transaction") }
+    }
 }

@@ -1,3 +1,4 @@
+import CRdKafka
 import Sluice
 import SluiceFiles
 
@@ -18,13 +19,37 @@ public final class KafkaRecordSink: RecordSink {
     private var keySlots: [Int] = []
     public var recordsWritten: Int64 { Int64(producer.delivered) }
 
-    public init(bootstrapServers: String, topic: String, format: RecordFormat, keyFields: [String], settings: [String: String] = [:]) throws {
+    /// - Parameter transactionalID: exactly-once output: the producer writes inside transactions
+    ///   that ``commitTransaction(offsets:inputTopic:group:last:)`` commits with the input offsets.
+    public init(bootstrapServers: String, topic: String, format: RecordFormat, keyFields: [String], settings: [String: String] = [:],
+                transactionalID: String? = nil) throws {
         self.topic = topic
         self.keyFields = keyFields
         self.format = format
+        var settings = settings
+        if let transactionalID { settings["transactional.id"] = transactionalID }
         producer = try KafkaProducer(bootstrapServers: bootstrapServers, settings: settings)
         splitter = LineSplitter(producer: producer, topic: topic)
+        if transactionalID != nil { try producer.startTransactions() }
     }
+
+    /// Transactional output: sends what is encoded, then commits the open transaction together with
+    /// the consumed `offsets` of `inputTopic` for the consumer group `group`; begins the next unless `last`.
+    public func commitTransaction(offsets: [(partition: Int, offset: Int64)], inputTopic: String, group: OpaquePointer, last: Bool) throws {
+        try encoder?.flush()
+        try producer.commitTransaction(offsets: offsets, topic: inputTopic, group: group, beginNext: !last)
+    }
+
+    /// Transactional output: commits the open transaction with `positions` (per partition) as
+    /// `source`'s group offsets; begins the next unless `last`.
+    public func commitTransaction(positions: [Int64], of source: KafkaBlockSource, last: Bool) throws {
+        guard let group = source.groupMetadata() else { throw KafkaError("no consumer group metadata for the transaction") }
+        defer { rd_kafka_consumer_group_metadata_destroy(group) }
+        try commitTransaction(offsets: positions.enumerated().map { ($0.offset, $0.element) }, inputTopic: source.endpoint.topic, group: group, last: last)
+    }
+
+    /// Transactions committed by this sink's producer.
+    public var transactionsCommitted: Int { producer.transactionsCommitted }
 
     public func open(schema: Schema) throws {
         keySlots = keyFields.compactMap { schema.index(of: $0) }

@@ -118,14 +118,25 @@ public final class CheckpointStore {
 
     /// The newest checkpoint that reads back whole, and the problems of any newer ones skipped.
     public func latest() throws(CheckpointError) -> (checkpoint: Checkpoint?, skipped: [String]) {
+        try latest { _ in true }
+    }
+
+    /// The newest checkpoint that reads back whole and satisfies `accept`, and why newer ones were skipped.
+    public func latest(where accept: (Checkpoint) throws -> Bool) throws(CheckpointError) -> (checkpoint: Checkpoint?, skipped: [String]) {
         var skipped: [String] = []
         for id in try ids() {
+            let checkpoint: Checkpoint
             do {
-                return (try read(id), skipped)
+                checkpoint = try read(id)
             } catch {
                 if case .io = error { throw error }
                 skipped.append(error.description)
+                continue
             }
+            let accepted: Bool
+            do { accepted = try accept(checkpoint) } catch { throw .mismatch("checking checkpoint \(id): \(error)") }
+            if accepted { return (checkpoint, skipped) }
+            skipped.append("checkpoint \(id): its output transaction never committed")
         }
         return (nil, skipped)
     }

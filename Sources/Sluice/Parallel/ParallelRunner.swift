@@ -115,7 +115,7 @@ public final class ParallelRunner {
         if let checkpointSource {
             // Everything is flushed and acknowledged: the final state and positions.
             try completeCheckpoint(CheckpointBarrier(id: takeCheckpointID(), positions: checkpointSource.checkpointPositions, shards: plans.count),
-                                   states: plans.map { $0.saveState().bytes })
+                                   states: plans.map { $0.saveState().bytes }, last: true)
         }
         shardLoad = run.shardRows
         let seconds = monotonicSeconds() - start
@@ -152,14 +152,16 @@ extension ParallelRunner {
         try plans[0].checkCheckpointSupport()
         try checkpointing.store.lockForWriting()
         checkpoints = []
-        let (latest, skipped) = try checkpointing.store.latest()
+        let transactional = checkpointing.transactional
+        let (latest, skipped) = try checkpointing.store.latest { try transactional?.isCommitted($0) ?? true }
         skippedCheckpoints = skipped
         if !skipped.isEmpty { checkpointing.skippedFiles?(skipped) }
+        // New ids continue after every file present, restored or passed over, so none is overwritten.
+        nextCheckpointID = (try checkpointing.store.ids().first ?? 0) + 1
         guard let latest else { return source }
         try latest.checkMatches(pipeline: spec.name, source: source.name, shards: options.shards, keyGroups: options.keyGroups)
         for (i, plan) in plans.enumerated() { try plan.restoreState(latest.shardStates[i]) }
         try source.resume(from: latest.positions)
-        nextCheckpointID = latest.id + 1
         restoredCheckpoint = latest
         checkpointing.restored?(latest)
         return source
@@ -167,13 +169,16 @@ extension ParallelRunner {
 
     /// Writes a checkpoint whose shard states are all in, then hands its positions to the source
     /// (Kafka commits them). Checkpoints complete one at a time, in order.
-    func completeCheckpoint(_ barrier: CheckpointBarrier, states: [[UInt8]]) throws {
+    func completeCheckpoint(_ barrier: CheckpointBarrier, states: [[UInt8]], last: Bool = false) throws {
         guard let checkpointing, let source = source as? any CheckpointableSource else { return }
         try deadLetters.flush()
         try checkpointLock.withLock {
             let checkpoint = Checkpoint(id: barrier.id, pipeline: spec.name, source: source.name, shards: options.shards, keyGroups: options.keyGroups,
                                         positions: barrier.positions, shardStates: states, createdAtMilliseconds: WindowClockSource.wallMilliseconds())
             let fileBytes = try checkpointing.store.write(checkpoint)
+            // The file first: if the transaction then fails to commit, a restart sees that and
+            // restores the previous checkpoint instead (see TransactionalOutput).
+            try checkpointing.transactional?.commit(checkpoint, last)
             try source.checkpointCompleted(barrier.positions)
             let report = CheckpointReport(id: barrier.id, stateBytes: checkpoint.stateBytes, fileBytes: fileBytes,
                                           seconds: monotonicSeconds() - barrier.started, positions: barrier.positions)
@@ -199,6 +204,8 @@ final class CheckpointBarrier: @unchecked Sendable {
     let positions: [Int64]
     let started = monotonicSeconds()
     var states: [[UInt8]]
+    /// Set (under the monitor) once the checkpoint is durable: with transactional output, shards wait for it.
+    var completed = false
 
     init(id: Int64, positions: [Int64], shards: Int) {
         self.id = id
@@ -518,7 +525,18 @@ final class ParallelRun: @unchecked Sendable {
             monitor.broadcast()
             return true
         }
-        if last { try runner.completeCheckpoint(barrier, states: barrier.states) }
+        if last {
+            try runner.completeCheckpoint(barrier, states: barrier.states)
+            monitor.withLock {
+                barrier.completed = true
+                monitor.broadcast()
+            }
+        } else if runner.checkpointing?.transactional != nil {
+            // Output after the barrier belongs to the next transaction: wait until this one committed.
+            monitor.withLock {
+                while !barrier.completed && failure == nil { monitor.wait() }
+            }
+        }
     }
 
     private func reportProgress(_ progress: (RunProgress) -> Void) {
