@@ -61,11 +61,14 @@ struct BenchKafkaCommand: ParsableCommand {
         // The pipeline, Kafka to Kafka: without checkpoints, then with checkpoints every `checkpointInterval`.
         let plain = try runPipeline(broker, group: "bench", output: "features", checkpointInterval: nil)
         let checkpointed = try runPipeline(broker, group: "bench-checkpointed", output: "features-checkpointed", checkpointInterval: checkpointInterval)
+        let transactional = try runPipeline(broker, group: "bench-transactional", output: "features-transactional", checkpointInterval: checkpointInterval,
+                                            transactional: true)
 
         print("sluice bench-kafka: \(events) events, dev cluster (1 broker, loopback), topics of \(partitions) partitions, \(shards) shard\(shards == 1 ? "" : "s")")
         print("  produce (idempotent, zstd, keyed)     \(formatRate(Double(events) / produceSeconds)) msg/s")
         print("  raw consume (librdkafka, no decode)   \(formatRate(Double(events) / rawSeconds)) msg/s  (\(fixed(Double(rawBytes) / 1_048_576 / rawSeconds, 1)) MiB/s)")
-        for (label, result) in [("Kafka -> sensor-features -> Kafka    ", plain), ("... with checkpoints every \(checkpointInterval) s", checkpointed)] {
+        for (label, result) in [("Kafka -> sensor-features -> Kafka    ", plain), ("... with checkpoints every \(checkpointInterval) s", checkpointed),
+                                ("... exactly-once (a transaction per checkpoint)", transactional)] {
             print("  \(label) \(formatRate(Double(events) / result.summary.seconds)) events/s = \(fixed(rawSeconds / result.summary.seconds * 100, 0)) % of raw consume; \(result.summary.recordsOut) windows out, checksum \(result.check)")
         }
         let reports = checkpointed.checkpoints
@@ -76,12 +79,13 @@ struct BenchKafkaCommand: ParsableCommand {
     }
 
     /// One Kafka -> sensor-features -> Kafka run into `output`; checks the windows against the workload's expectation.
-    private func runPipeline(_ broker: DevBroker, group: String, output: String, checkpointInterval: Double?) throws
+    private func runPipeline(_ broker: DevBroker, group: String, output: String, checkpointInterval: Double?, transactional: Bool = false) throws
         -> (summary: RunSummary, check: String, checkpoints: [CheckpointReport]) {
         try broker.createTopic(output, partitions: partitions)
         let source = try KafkaBlockSource(KafkaEndpoint(parsing: "kafka://\(broker.bootstrapServers)/sensors?group=\(group)"), format: .csv, untilEnd: true)
-        let sinks = try (0..<shards).map { _ in
-            try KafkaRecordSink(bootstrapServers: broker.bootstrapServers, topic: output, format: .csv, keyFields: ["sensor_id", "window_start"])
+        let sinks = try (0..<(transactional ? 1 : shards)).map { _ in
+            try KafkaRecordSink(bootstrapServers: broker.bootstrapServers, topic: output, format: .csv, keyFields: ["sensor_id", "window_start"],
+                                transactionalID: transactional ? "sluice-bench-\(getpid())" : nil)
         }
         let runner = try ParallelRunner(spec: BenchWindowsCommand.pipeline(.tumbling(.seconds(10))), options: ParallelOptions(shards: shards), source: source, sinks: sinks,
                                         deadLetters: DeadLetters(sink: nil))
@@ -89,9 +93,16 @@ struct BenchKafkaCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         if let checkpointInterval {
             runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: directory), intervalSeconds: checkpointInterval)
+            if transactional {
+                source.commitsOffsets = false
+                let sink = sinks[0]
+                runner.checkpointing?.transactional = TransactionalOutput(commit: { checkpoint, last in
+                    try sink.commitTransaction(positions: checkpoint.positions, of: source, last: last)
+                }, isCommitted: { try source.committedOffsets() == $0.positions })
+            }
         }
         let summary = try runner.run()
-        try source.commit()
+        if !transactional { try source.commit() }
 
         var out = Array("sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n".utf8)
         try KafkaTopicReader(bootstrapServers: broker.bootstrapServers, topic: output).forEach { _, value, _, _ in
