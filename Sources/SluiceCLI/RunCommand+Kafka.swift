@@ -41,6 +41,7 @@ extension RunCommand {
             let s = try KafkaBlockSource(kafkaIn, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
             kafkaSource = s
             source = s
+            if !quiet { s.rebalanceLog = { printError($0) } }
         } else {
             source = StoppableBlockSource(try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader), stop: stop)
         }

@@ -233,6 +233,7 @@ import Testing
         for p in [first, second] { p.waitUntilExit() }
         let logs = (try dir.read("first.log")) + "\n" + (try dir.read("second.log"))
         #expect(first.terminationStatus == 0 && second.terminationStatus == 0, "\(logs)")
+        #expect(logs.contains("kafka: assigned") && logs.contains("kafka: revoked"), "one log line per rebalance event: \(logs)")
         func recordsIn(_ log: String) throws -> Int {
             let text = try dir.read(log)
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("pipeline ") }) else { return -1 }

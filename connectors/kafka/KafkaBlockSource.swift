@@ -42,6 +42,9 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
     private var rebalanceError: (any Error)?
     /// Rebalances seen (assignments received), for logs and tests.
     public private(set) var assignments = 0
+    /// One line per rebalance event (partitions assigned; partitions revoked, with how long the
+    /// drain and commit took), for the run's log. Called on the reader thread.
+    public var rebalanceLog: ((String) -> Void)?
     /// `mode=subscribe`: seconds between commits of what was processed and flushed (each drains
     /// the pipeline briefly), so a partition that moves is re-read from at most this far back.
     public let commitIntervalSeconds: Double
@@ -214,18 +217,24 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
                 reportedDone[p] = false
             }
             assignments += 1
+            rebalanceLog?("kafka: assigned \(mine.count) partition\(mine.count == 1 ? "" : "s") of \(endpoint.topic): \(mine.sorted())")
             if isCooperative {
                 if let error = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(error) }
             } else {
                 rd_kafka_assign(rk, list)
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let start = monotonicSeconds()
+            let refusedBefore = refusedCommits
             do {
                 try drainHandler?()
                 try commitToleratingRebalance(mine.map { (partition: $0, offset: nextOffset[$0]) })
             } catch {
                 if rebalanceError == nil { rebalanceError = error }
             }
+            let took = Int((monotonicSeconds() - start) * 1000)
+            rebalanceLog?("kafka: revoked \(mine.count) partition\(mine.count == 1 ? "" : "s") of \(endpoint.topic) \(mine.sorted()): drained and flushed in \(took) ms, "
+                + (refusedCommits > refusedBefore ? "offset commit refused (group rebalancing): the next owner re-reads since the last commit" : "offsets committed"))
             for p in mine {
                 assigned[p] = false
                 leftovers[p] = []
