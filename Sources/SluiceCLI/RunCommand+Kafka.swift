@@ -67,15 +67,10 @@ extension RunCommand {
             sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
         }
         if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
-        if transactionalId != nil, kafkaIn?.subscribe == true {
-            throw RuntimeError("--transactional-id cannot be combined with mode=subscribe yet")
-        }
-        if let kafkaIn, kafkaIn.subscribe {
-            if checkpointDir != nil { throw RuntimeError("--checkpoint-dir cannot be combined with mode=subscribe yet: checkpointed state does not move with partitions") }
-            let stateful = try PlanCompiler.compile(spec, deadLetters: DeadLetters(sink: nil), resources: pipeline.planResources).statefulOperatorNames
-            if !stateful.isEmpty {
-                throw RuntimeError("mode=subscribe shares the topic with other workers, but this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that would have to move with the partitions; run one worker without mode=subscribe")
-            }
+        let subscribes = kafkaIn?.subscribe == true
+        if subscribes && transactionalId != nil { throw RuntimeError("--transactional-id cannot be combined with mode=subscribe yet") }
+        if subscribes && checkpointDir != nil {
+            throw RuntimeError("--checkpoint-dir cannot be combined with mode=subscribe yet: checkpointed state does not move with partitions")
         }
 
         let runner: ParallelRunner
@@ -85,6 +80,10 @@ extension RunCommand {
                                         resources: pipeline.planResources)
         } catch {
             throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
+        }
+        let stateful = runner.plans[0].statefulOperatorNames
+        if subscribes && !stateful.isEmpty {
+            throw RuntimeError("mode=subscribe shares the topic with other workers, but this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that would have to move with the partitions; run one worker without mode=subscribe")
         }
         if let checkpointDir {
             let quiet = self.quiet

@@ -49,6 +49,20 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Generates `n` canonical events (CSV) and produces them into `sensors`, keyed by sensor.
+    func produceWorkload(_ n: Int, into broker: Broker, in dir: TempDir) throws {
+        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
+        let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id",
+                                    WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)])
+        #expect(produced.status == 0, "\(produced.stderr)")
+    }
+
+    /// What is wrong with these window lines (CSV without header) against the workload's expectation.
+    func windowProblems(_ lines: some Collection<String>, in dir: TempDir, events n: Int) throws -> [String] {
+        let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + lines.joined(separator: "\n") + "\n"
+        return try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: WorkloadExpectation.load(fromDirectory: dir.url.path, events: n))
+    }
+
     /// Starts `sluice ARGS` ten times and `kill -9`s each at a random moment within `at` × the
     /// typical duration of a whole run (if it is still running); returns how many were killed.
     func killRepeatedly(_ args: [String], typicalDuration: TimeInterval, at fraction: ClosedRange<Double>) throws -> Int {
@@ -78,19 +92,31 @@ import Testing
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["sensors:64", "features:64"])
         let n = 1_000_000
-        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
-        let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id",
-                                    WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)])
-        #expect(produced.status == 0, "\(produced.stderr)")
+        try produceWorkload(n, into: broker, in: dir)
         let run = try CLI.run(["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=million", "--format", "csv",
                                "--output", "kafka://\(broker.bootstrap)/features", "--until-end", "--dead-letter", "none",
                                "--checkpoint-dir", dir.path("checkpoints"), "--checkpoint-interval", "1"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("\(n) records in"), "\(run.stderr)")
         #expect(try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "features", "-o", dir.path("out.csv")]).status == 0)
-        let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + (try dir.read("out.csv"))
-        let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
-        #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [])
+        #expect(try windowProblems(dir.read("out.csv").split(separator: "\n").map(String.init), in: dir, events: n) == [])
+    }
+
+    /// What the Kafka modes cannot do together is refused at start, saying why (no broker needed).
+    @Test func unsupportedCombinationsAreRefusedWithTheReason() throws {
+        let dir = try TempDir()
+        let subscribe = ["run", "sensor-features", "--input", "kafka://127.0.0.1:1/sensors?group=g&mode=subscribe", "--format", "csv",
+                         "--output", "kafka://127.0.0.1:1/out", "--dead-letter", "none"]
+        let stateful = try CLI.run(subscribe)
+        #expect(stateful.status != 0 && stateful.stderr.contains("keeps per-key state"), "\(stateful.stderr)")
+        let checkpointed = try CLI.run(subscribe + ["--checkpoint-dir", dir.path("c")])
+        #expect(checkpointed.status != 0 && checkpointed.stderr.contains("--checkpoint-dir cannot be combined with mode=subscribe"), "\(checkpointed.stderr)")
+        let transactional = try CLI.run(["run", "sensor-features", "--input", "kafka://127.0.0.1:1/sensors", "--format", "csv",
+                                         "--output", "kafka://127.0.0.1:1/out", "--transactional-id", "t"])
+        #expect(transactional.status != 0 && transactional.stderr.contains("--transactional-id needs --checkpoint-dir"), "\(transactional.stderr)")
+        let fileOutput = try CLI.run(["run", "sensor-features", "--input", "kafka://127.0.0.1:1/sensors", "--format", "csv",
+                                      "--output", dir.path("out.csv"), "--checkpoint-dir", dir.path("c")])
+        #expect(fileOutput.status != 0 && fileOutput.stderr.contains("a file output is rewritten by every run"), "\(fileOutput.stderr)")
     }
 
     /// kcat produces the input and reads the output; sluice runs the pipeline in between.
@@ -121,10 +147,7 @@ import Testing
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["sensors:16", "features:16"])
         let n = 150_000
-        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
-        let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
-        let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", input])
-        #expect(produced.status == 0, "\(produced.stderr)")
+        try produceWorkload(n, into: broker, in: dir)
         func args(group: String) -> [String] {
             ["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=\(group)", "--format", "csv",
              "--output", "kafka://\(broker.bootstrap)/\(group == "probe" ? "probe-out" : "features")", "--until-end", "--quiet", "--dead-letter", "none"]
@@ -141,9 +164,7 @@ import Testing
         #expect(consumed.status == 0)
         // Replayed windows are identical records: the distinct ones are exactly the expected set.
         let lines = Set(try dir.read("out.csv").split(separator: "\n").map(String.init))
-        let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + lines.joined(separator: "\n") + "\n"
-        let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
-        #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [], "after \(kills) kills")
+        #expect(try windowProblems(lines, in: dir, events: n) == [], "after \(kills) kills")
     }
 
     /// Checkpoints across crashes: `kill -9` a checkpointing run ten times at random moments; each
@@ -154,10 +175,7 @@ import Testing
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["sensors:16", "features:16", "probe-out:16"])
         let n = 150_000
-        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
-        let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
-        let produced = try CLI.run(["produce", "--brokers", broker.bootstrap, "--topic", "sensors", "--key", "sensor_id", input])
-        #expect(produced.status == 0, "\(produced.stderr)")
+        try produceWorkload(n, into: broker, in: dir)
         func args(group: String) -> [String] {
             ["run", "sensor-features", "--input", "kafka://\(broker.bootstrap)/sensors?group=\(group)", "--format", "csv",
              "--output", "kafka://\(broker.bootstrap)/\(group == "probe" ? "probe-out" : "features")", "--until-end", "--dead-letter", "none",
@@ -184,9 +202,7 @@ import Testing
         // Replays are identical: one distinct value per (sensor, window).
         let keys = Set(lines.map { $0.split(separator: ",").prefix(2).joined(separator: ",") })
         #expect(keys.count == lines.count, "\(lines.count - keys.count) windows were emitted with two different values")
-        let csv = "sensor_id,window_start,cnt,mean_temp_z,min_temp_z,max_temp_z,sum_feat\n" + lines.joined(separator: "\n") + "\n"
-        let expected = try WorkloadExpectation.load(fromDirectory: dir.url.path, events: n)
-        #expect(try WorkloadChecksum(csv: Array(csv.utf8)).problems(comparedTo: expected) == [], "after \(kills) kills")
+        #expect(try windowProblems(lines, in: dir, events: n) == [], "after \(kills) kills")
     }
 
     /// Two workers in one consumer group (`mode=subscribe`) share a topic: the second one joins,

@@ -20,14 +20,8 @@ import Testing
 
     /// A deterministic CSV with disorder (some events late), nulls and bad records.
     func makeInput(_ n: Int, seed: UInt64, keys: Int) -> String {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed)
+        func next() -> UInt64 { random.next() }
         var lines = ["k,t,x,s"]
         var t = 1000
         for i in 0..<n {

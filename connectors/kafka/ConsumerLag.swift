@@ -28,14 +28,9 @@ public struct ConsumerLag: Sendable {
             rd_kafka_destroy(rk)
         }
         let offsets = try TopicOffsets(rk, topic: topic)
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.partitions))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for p in 0..<offsets.partitions { rd_kafka_topic_partition_list_add(list, topic, Int32(p)) }
-        let err = rd_kafka_committed(rk, list, 10_000)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of group \(group) on \(topic)", err) }
+        let committed = try committedOffsets(rk, topic: topic, partitions: offsets.partitions)
         let partitions = (0..<offsets.partitions).map { p in
-            let c = list.pointee.elems[p].offset
-            return Partition(partition: p, committed: c >= 0 ? c : nil, low: offsets.low[p], high: offsets.high[p])
+            Partition(partition: p, committed: committed[p], low: offsets.low[p], high: offsets.high[p])
         }
         return ConsumerLag(topic: topic, group: group, partitions: partitions)
     }

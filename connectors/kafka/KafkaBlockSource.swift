@@ -65,13 +65,7 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
 
     /// The group's committed offset per partition (-1: none).
     public func committedOffsets() throws -> [Int64] {
-        let count = try TopicOffsets(rk, topic: endpoint.topic).partitions
-        let list = rd_kafka_topic_partition_list_new(Int32(count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for p in 0..<count { rd_kafka_topic_partition_list_add(list, endpoint.topic, Int32(p)) }
-        let err = rd_kafka_committed(rk, list, 10_000)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of \(endpoint.topic)", err) }
-        return (0..<count).map { list.pointee.elems[$0].offset >= 0 ? list.pointee.elems[$0].offset : -1 }
+        try SluiceKafka.committedOffsets(rk, topic: endpoint.topic, partitions: TopicOffsets(rk, topic: endpoint.topic).partitions).map { $0 ?? -1 }
     }
     public private(set) var bytesRead: Int64 = 0
     public private(set) var recordsRead: Int64 = 0
@@ -141,18 +135,9 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
         assigned = Array(repeating: true, count: partitions)
 
         // Start: the group's committed offset, else earliest/latest; stop (until-end): the end now.
-        let committed = rd_kafka_topic_partition_list_new(Int32(partitions))!
-        defer { rd_kafka_topic_partition_list_destroy(committed) }
-        for p in 0..<partitions { rd_kafka_topic_partition_list_add(committed, topic, Int32(p)) }
-        let cErr = rd_kafka_committed(rk, committed, 10_000)
-        guard cErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of \(topic)", cErr) }
-        nextOffset = []
-        endOffset = []
-        for p in 0..<partitions {
-            let c = committed.pointee.elems[p].offset
-            nextOffset.append(c >= 0 ? c : (endpoint.startAtLatest ? offsets.high[p] : offsets.low[p]))
-            endOffset.append(offsets.high[p])
-        }
+        let committed = try SluiceKafka.committedOffsets(rk, topic: topic, partitions: partitions)
+        nextOffset = (0..<partitions).map { committed[$0] ?? (endpoint.startAtLatest ? offsets.high[$0] : offsets.low[$0]) }
+        endOffset = offsets.high
         if let resumePositions {
             // A checkpoint's positions win over the group's committed offsets (a crash may have
             // come between writing the checkpoint and committing).

@@ -31,3 +31,14 @@ struct TopicOffsets {
         }
     }
 }
+
+/// The consumer group's (of `rk`) committed offset for each partition `0..<partitions` of `topic`;
+/// nil where it never committed. Asks the group coordinator.
+func committedOffsets(_ rk: OpaquePointer, topic: String, partitions: Int) throws -> [Int64?] {
+    let list = rd_kafka_topic_partition_list_new(Int32(partitions))!
+    defer { rd_kafka_topic_partition_list_destroy(list) }
+    for p in 0..<partitions { rd_kafka_topic_partition_list_add(list, topic, Int32(p)) }
+    let err = rd_kafka_committed(rk, list, 10_000)
+    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("committed offsets of \(topic)", err) }
+    return (0..<partitions).map { list.pointee.elems[$0].offset >= 0 ? list.pointee.elems[$0].offset : nil }
+}
