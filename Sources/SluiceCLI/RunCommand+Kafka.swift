@@ -69,9 +69,6 @@ extension RunCommand {
         if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
         let subscribes = kafkaIn?.subscribe == true
         if subscribes && transactionalId != nil { throw RuntimeError("--transactional-id cannot be combined with mode=subscribe yet") }
-        if subscribes && checkpointDir != nil {
-            throw RuntimeError("--checkpoint-dir cannot be combined with mode=subscribe yet: checkpointed state does not move with partitions")
-        }
 
         let runner: ParallelRunner
         do {
@@ -82,10 +79,26 @@ extension RunCommand {
             throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
         }
         let stateful = runner.plans[0].statefulOperatorNames
-        if subscribes && !stateful.isEmpty {
-            throw RuntimeError("mode=subscribe shares the topic with other workers, but this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that would have to move with the partitions; run one worker without mode=subscribe")
+        var statusReporter: WorkerStatusReporter?
+        if subscribes, stateful.isEmpty, checkpointDir != nil {
+            throw RuntimeError("pipeline '\(spec.name)' keeps no state, so a mode=subscribe worker needs no --checkpoint-dir: its progress is the group's committed offsets")
         }
-        if let checkpointDir {
+        if subscribes && !stateful.isEmpty {
+            // Consumer-group worker: state per input partition, in a directory all workers share.
+            guard let checkpointDir else {
+                throw RuntimeError("mode=subscribe shares the topic with other workers, and this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that must move with the partitions: give every worker the same --checkpoint-dir (a shared directory; across machines a shared mount)")
+            }
+            let reporter = try WorkerStatusReporter(checkpointDir: checkpointDir, pipeline: spec.name, input: kafkaIn!.description, shards: shards,
+                                                    log: quiet ? nil : { printError($0) })
+            statusReporter = reporter
+            do {
+                runner.partitionState = PartitionStateOptions(store: try PartitionStateStore(directory: checkpointDir), intervalSeconds: checkpointInterval,
+                                                              events: { reporter.handle($0) })
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+            if !quiet { printError("worker \(reporter.member): per-partition state in \(checkpointDir), saved every \(checkpointInterval) s and on every revocation") }
+        } else if let checkpointDir {
             let quiet = self.quiet
             runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: checkpointDir), intervalSeconds: checkpointInterval, completed: { report in
                 if !quiet {
@@ -115,6 +128,7 @@ extension RunCommand {
         } catch let error as CheckpointError {
             throw RuntimeError("\(error)")
         }
+        statusReporter?.stopped()
         try outputFile?.close()
         try deadLetterSink?.close()
         try lateSink?.close()
@@ -126,6 +140,9 @@ extension RunCommand {
             details.append("resumed from checkpoint \(restored.id) (\(restored.stateBytes) bytes of state, offsets up to \(restored.positions.reduce(0, +)))")
         }
         for skipped in runner.skippedCheckpoints { details.append("passed over a checkpoint: \(skipped)") }
+        if let last = runner.partitionSaves.last {
+            details.append("partition state: \(runner.partitionSaves.count) saves to \(checkpointDir!), the last holds \(last.partitions.count) partitions, \(last.stateBytes) bytes")
+        }
         if let last = runner.checkpoints.last {
             details.append("checkpoints: \(runner.checkpoints.count) written to \(checkpointDir!), the last (\(last.id)) holds \(last.stateBytes) bytes of state in \(last.fileBytes) bytes on disk")
         }

@@ -38,6 +38,9 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
     private let relay = RebalanceRelay()
     /// Set by the runtime: returns once everything handed out is processed and flushed.
     public var drainHandler: (() throws -> Void)?
+    /// Set by the runtime when it keeps state per partition: it restores state on assignment (and
+    /// says where to read from) and saves it on revocation; commits then follow its saves only.
+    public var partitionHandler: (any PartitionAssignmentHandler)?
     /// A failure inside the rebalance callback, thrown by the next `next(into:maxLines:)`.
     private var rebalanceError: (any Error)?
     /// Rebalances seen (assignments received), for logs and tests.
@@ -202,7 +205,26 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
                 reportedDone[p] = false
             }
             assignments += 1
-            rebalanceLog?("kafka: assigned \(mine.count) partition\(mine.count == 1 ? "" : "s") of \(endpoint.topic): \(mine.sorted())")
+            if let partitionHandler {
+                // Each partition starts where its saved state ends; without state, at the topic's
+                // start (not the group's committed offset: the state before it would be missing).
+                do {
+                    let restored = try partitionHandler.partitionsAssigned(mine)
+                    for i in 0..<Int(list.pointee.cnt) where String(cString: list.pointee.elems[i].topic) == endpoint.topic {
+                        let p = Int(list.pointee.elems[i].partition)
+                        if let position = restored[p] {
+                            list.pointee.elems[i].offset = position
+                            if p < partitions { nextOffset[p] = position }
+                        } else {
+                            list.pointee.elems[i].offset = endpoint.startAtLatest ? Int64(RD_KAFKA_OFFSET_END) : Int64(RD_KAFKA_OFFSET_BEGINNING)
+                        }
+                    }
+                } catch {
+                    if rebalanceError == nil { rebalanceError = error }
+                }
+            }
+            // With per-partition state the runtime logs the assignment, with what it restored.
+            if partitionHandler == nil { rebalanceLog?("kafka: assigned \(mine.count) partition\(mine.count == 1 ? "" : "s") of \(endpoint.topic): \(mine.sorted())") }
             if isCooperative {
                 if let error = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(error) }
             } else {
@@ -212,7 +234,11 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             let start = monotonicSeconds()
             let refusedBefore = refusedCommits
             do {
-                try drainHandler?()
+                if let partitionHandler {
+                    try partitionHandler.partitionsRevoked(mine, positions: Dictionary(uniqueKeysWithValues: mine.map { ($0, nextOffset[$0]) }))
+                } else {
+                    try drainHandler?()
+                }
                 try commitToleratingRebalance(mine.map { (partition: $0, offset: nextOffset[$0]) })
             } catch {
                 if rebalanceError == nil { rebalanceError = error }
@@ -223,6 +249,7 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             for p in mine {
                 assigned[p] = false
                 leftovers[p] = []
+                nextOffset[p] = -1  // no longer ours: never part of a later commit
             }
             if isCooperative {
                 if let error = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(error) }
@@ -298,13 +325,14 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             nextOffset[Int(p)] = offset + 1
             return true
         }
+        let waitStarted = monotonicSeconds()
         outer: while !stopSignal.isRequested {
             if allAtEnd { break }
             if endpoint.subscribe {
                 // Rebalances and group events are served from the consumer queue: poll it between blocks.
                 try serveConsumerQueue(timeoutMilliseconds: 0)
                 let now = monotonicSeconds()
-                if now >= nextCommit {
+                if now >= nextCommit && partitionHandler == nil {
                     nextCommit = now + commitIntervalSeconds
                     if !positions.isEmpty {
                         try drainHandler?()
@@ -363,12 +391,15 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             // Nothing waiting in any partition: serve the consumer queue (errors, events) while waiting.
             try serveConsumerQueue(timeoutMilliseconds: 50)
             if !untilEnd, hasNewlyIdlePartition { break }
+            // A group member hands over an empty block at least every second while idle, so the
+            // runtime's periodic work (saving state, reporting status) goes on without input.
+            if endpoint.subscribe, monotonicSeconds() - waitStarted >= 1 { break }
         }
         block.partition = block.lines > 0 ? partition : -1
         block.partitionCount = Int32(partitions)
         block.finishedPartitions = newlyDone()
-        if block.lines == 0 && !block.finishedPartitions.isEmpty && !stopSignal.isRequested && !allAtEnd {
-            return true  // an empty block that only says partitions finished or went idle
+        if block.lines == 0 && (!block.finishedPartitions.isEmpty || endpoint.subscribe) && !stopSignal.isRequested && !allAtEnd {
+            return true  // an empty block that only says partitions finished or went idle (or, in a group, that time passed)
         }
         return block.lines > 0
     }
@@ -432,14 +463,19 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
     }
 }
 
-extension KafkaBlockSource: CheckpointableSource {
+extension KafkaBlockSource: PartitionedSource {
     public var checkpointPositions: [Int64] { nextOffset }
 
     public func resume(from positions: [Int64]) throws { resumePositions = positions }
 
     /// Commits the checkpoint's offsets, so tools that read the group's offsets (lag) see progress
     /// (unless a transactional sink commits them inside its transaction).
-    public func checkpointCompleted(_ positions: [Int64]) throws { if commitsOffsets { try commit(positions) } }
+    public func checkpointCompleted(_ positions: [Int64]) throws {
+        guard commitsOffsets else { return }
+        let offsets = positions.enumerated().map { (partition: $0.offset, offset: $0.element) }
+        // A group member's commit may meet a rebalance: the saved state, not the commit, is what resumes.
+        if endpoint.subscribe { try commitToleratingRebalance(offsets) } else { try commit(offsets) }
+    }
 
     public var endedByStop: Bool { stopSignal.isRequested }
 }

@@ -71,6 +71,23 @@ public final class ParallelRunner {
     /// Guards `nextCheckpointID` only, so the reader never waits for a checkpoint being written.
     private let checkpointIDLock = Monitor()
     private var nextCheckpointID: Int64 = 1
+    /// Per-partition state for a ``PartitionedSource`` (consumer-group workers): one plan per owned
+    /// partition, saved every interval and when the partition is revoked, restored when it is
+    /// assigned. Excludes ``checkpointing`` (whole-run checkpoints assume a fixed set of partitions).
+    public var partitionState: PartitionStateOptions?
+    /// The partitions owned during a run with ``partitionState``.
+    var partitionTasks: PartitionTasks?
+    /// Saves of partition state written by the last run (the final one included).
+    public private(set) var partitionSaves: [PartitionSaveReport] = []
+    private let batchSize: Int?
+    private let resources: PlanResources
+    /// Per partition, the position of its last save by this run (guarded by `checkpointLock`).
+    private var savedPositions: [Int: Int64] = [:]
+
+    /// A partition's state was saved at `position` outside a periodic save (on revocation).
+    func noteSaved(_ partition: Int, at position: Int64?) {
+        checkpointLock.withLock { savedPositions[partition] = position }
+    }
 
     public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
                             deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = PlanResources()) throws(PlanError) {
@@ -90,6 +107,8 @@ public final class ParallelRunner {
         self.source = source
         self.sinks = sinks
         self.deadLetters = deadLetters
+        self.batchSize = batchSize
+        self.resources = resources
         var plans: [PhysicalPlan] = []
         for _ in 0..<options.shards {
             plans.append(try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize, resources: resources))
@@ -103,13 +122,16 @@ public final class ParallelRunner {
     public func run(progress: ((RunProgress) -> Void)? = nil) throws -> RunSummary {
         let start = monotonicSeconds()
         let checkpointSource = try restoreCheckpoint()
+        let partitioned = try preparePartitionState()
         try source.open(schema: spec.schema)
         for sink in sinks { try sink.open(schema: plans[0].outputSchema) }
         // Stopped with checkpoints: open windows stay open in the final checkpoint, not flushed incomplete.
+        // Per-partition state: they stay open in the partitions' saved state, for whoever owns them next.
         let run = ParallelRun(runner: self, start: start, progress: progress,
-                              keepsOpenWindowsAtEnd: { checkpointSource?.endedByStop ?? false })
+                              keepsOpenWindowsAtEnd: { partitioned != nil || (checkpointSource?.endedByStop ?? false) })
         try run.execute()
-        for plan in plans { try plan.finishOperators() }
+        let taskPlans = partitionTasks?.tasks.values.map(\.plan) ?? []
+        for plan in plans + taskPlans { try plan.finishOperators() }
         for sink in sinks { try sink.close() }
         try deadLetters.flush()
         if let checkpointSource {
@@ -117,9 +139,16 @@ public final class ParallelRunner {
             try completeCheckpoint(CheckpointBarrier(id: takeCheckpointID(), positions: checkpointSource.checkpointPositions, shards: plans.count),
                                    states: plans.map { $0.saveState().bytes }, last: true)
         }
+        if let partitioned, let tasks = partitionTasks {
+            let barrier = CheckpointBarrier(id: 0, positions: partitioned.checkpointPositions, shards: plans.count)
+            barrier.partitionStates = tasks.partitions.map { tasks[$0]!.plan.savedPartitionState($0) }
+            barrier.busySeconds = run.busySeconds
+            barrier.recordsRead = run.linesRead
+            try savePartitions(barrier, runStart: start, final: true)
+        }
         shardLoad = run.shardRows
         let seconds = monotonicSeconds() - start
-        let windows = plans.flatMap { $0.stages.compactMap { $0.terminal as? any WindowOperator } }.reduce(0) { $0 + $1.windowsEmitted }
+        let windows = (plans + taskPlans).reduce(partitionTasks?.retiredWindows ?? 0) { $0 + $1.windowsEmitted }
         let mean = Double(shardLoad.reduce(0, +)) / Double(max(1, shardLoad.count))
         let enrichments = EnrichStatistics.merged(plans.map(\.enrichStatistics))
         var summary = RunSummary(
@@ -131,7 +160,7 @@ public final class ParallelRunner {
             bytesIn: source.bytesRead,
             seconds: seconds,
             windowsEmitted: windows,
-            stateBytes: plans.reduce(0) { $0 + $1.stateBytes },
+            stateBytes: (plans + taskPlans).reduce(0) { $0 + $1.stateBytes },
             peakRSSBytes: peakResidentBytes(),
             shards: shardLoad.count > 1 ? shardLoad : nil,
             shardSkew: shardLoad.count > 1 && mean > 0 ? Double(shardLoad.max() ?? 0) / mean : nil
@@ -187,6 +216,64 @@ extension ParallelRunner {
         }
     }
 
+    /// With per-partition state: checks the source and the pipeline can keep it; no partition is owned yet.
+    private func preparePartitionState() throws -> (any PartitionedSource)? {
+        partitionTasks = nil
+        partitionSaves = []
+        savedPositions = [:]
+        guard partitionState != nil else { return nil }
+        guard checkpointing == nil else {
+            throw CheckpointError.unsupported("whole-run checkpoints and per-partition state exclude each other; a consumer-group worker keeps per-partition state only")
+        }
+        guard let source = source as? any PartitionedSource else {
+            throw CheckpointError.unsupported("\(source.name) has no partitions that move between workers; per-partition state needs a kafka:// input with mode=subscribe")
+        }
+        guard !plans[0].statefulOperatorNames.isEmpty else {
+            throw CheckpointError.unsupported("pipeline '\(spec.name)' keeps no state across batches: there is nothing to move with its partitions")
+        }
+        try plans[0].checkCheckpointSupport()
+        partitionTasks = PartitionTasks(shards: options.shards)
+        return source
+    }
+
+    /// A fresh plan for a newly owned partition.
+    func makePartitionPlan() throws(PlanError) -> PhysicalPlan {
+        try PlanCompiler.compile(spec, deadLetters: deadLetters, batchSize: batchSize, resources: resources)
+    }
+
+    /// Writes the state of every partition in the barrier (those with a known position), then hands
+    /// the positions to the source (Kafka commits them). Saves complete one at a time.
+    @discardableResult
+    func savePartitions(_ barrier: CheckpointBarrier, runStart: Double, final: Bool = false) throws -> PartitionSaveReport {
+        guard let options = partitionState, let source = source as? any CheckpointableSource else { fatalError("savePartitions without per-partition state") }
+        try deadLetters.flush()
+        return try checkpointLock.withLock {
+            var progress: [PartitionProgress] = []
+            var fileBytes = 0
+            let now = WindowClockSource.wallMilliseconds()
+            var written = 0
+            for saved in barrier.partitionStates.sorted(by: { $0.partition < $1.partition }) {
+                let position = saved.partition < barrier.positions.count ? barrier.positions[saved.partition] : -1
+                guard position >= 0 else { continue }  // nothing read, nothing restored: no state to keep
+                progress.append(PartitionProgress(partition: saved.partition, position: position, watermark: saved.watermark, stateBytes: saved.state.count))
+                // Unchanged since its last save (an idle partition): the file there is this state.
+                if savedPositions[saved.partition] == position { continue }
+                fileBytes += try options.store.write(PartitionState(pipeline: spec.name, source: source.name, partition: saved.partition, position: position,
+                                                                    watermark: saved.watermark, createdAtMilliseconds: now, state: saved.state))
+                savedPositions[saved.partition] = position
+                written += 1
+            }
+            try source.checkpointCompleted(barrier.positions)
+            let report = PartitionSaveReport(partitions: progress, written: written, stateBytes: progress.reduce(0) { $0 + $1.stateBytes }, fileBytes: fileBytes,
+                                             seconds: monotonicSeconds() - barrier.started, recordsRead: barrier.recordsRead,
+                                             uptimeSeconds: monotonicSeconds() - runStart, busySeconds: barrier.busySeconds.reduce(0, +),
+                                             shards: plans.count, final: final)
+            partitionSaves.append(report)
+            options.events?(.saved(report))
+            return report
+        }
+    }
+
     /// The reader's next checkpoint id (one past the last written or restored).
     func takeCheckpointID() -> Int64 {
         checkpointIDLock.withLock {
@@ -204,6 +291,11 @@ final class CheckpointBarrier: @unchecked Sendable {
     let positions: [Int64]
     let started = monotonicSeconds()
     var states: [[UInt8]]
+    /// Per-partition state: what each shard saved of the partitions it runs (under the monitor).
+    var partitionStates: [SavedPartition] = []
+    /// Per shard, seconds spent working since the run started; records read when the barrier was cut.
+    var busySeconds: [Double]
+    var recordsRead: Int64 = 0
     /// Set (under the monitor) once the checkpoint is durable: with transactional output, shards wait for it.
     var completed = false
 
@@ -211,6 +303,20 @@ final class CheckpointBarrier: @unchecked Sendable {
         self.id = id
         self.positions = positions
         states = Array(repeating: [], count: shards)
+        busySeconds = Array(repeating: 0, count: shards)
+    }
+}
+
+/// One partition's part of a save.
+struct SavedPartition {
+    let partition: Int
+    let state: [UInt8]
+    let watermark: Int64
+}
+
+extension PhysicalPlan {
+    func savedPartitionState(_ partition: Int) -> SavedPartition {
+        SavedPartition(partition: partition, state: saveState().bytes, watermark: firstWindowWatermark)
     }
 }
 
@@ -226,6 +332,8 @@ final class WorkUnit: @unchecked Sendable {
     var maxEventTime = Int64.min
     /// Set when the unit carries a checkpoint barrier instead of input.
     var barrier: CheckpointBarrier?
+    /// With per-partition state: the partition whose plan processes the block (-1: none).
+    var taskPartition = -1
     /// Per row: the largest event time of the rows before it in this batch (see ShardRouter).
     let rowWatermarks: UnsafeMutablePointer<Int64>
 
@@ -263,6 +371,12 @@ final class ParallelRun: @unchecked Sendable {
     var decodedRecords: [Int64]
     var oversizedRecords: [Int64]
     var nextProgress: Double
+    /// Per shard: seconds spent decoding and processing (each written by its shard only).
+    var busySeconds: [Double]
+    /// Records handed to the pipeline (reader thread only).
+    var linesRead: Int64 = 0
+    /// The partitions this worker owns (per-partition state), else nil.
+    let partitionTasks: PartitionTasks?
     /// Asked once the input ended: whether the shards leave their windows open (see ``ParallelRunner/run(progress:)``).
     let keepsOpenWindowsAtEnd: () -> Bool
 
@@ -277,6 +391,8 @@ final class ParallelRun: @unchecked Sendable {
         shardRows = Array(repeating: 0, count: shards)
         decodedRecords = Array(repeating: 0, count: shards)
         oversizedRecords = Array(repeating: 0, count: shards)
+        busySeconds = Array(repeating: 0, count: shards)
+        partitionTasks = runner.partitionTasks
         nextProgress = start + runner.progressInterval
         let blockCapacity = (1 << 20) + (64 << 10)
         for _ in 0..<runner.options.pooledUnits {
@@ -294,6 +410,10 @@ final class ParallelRun: @unchecked Sendable {
             drainable.drainHandler = { [unowned self] in try self.drainAndFlush() }
         }
         defer { (runner.source as? any DrainableSource)?.drainHandler = nil }
+        if partitionTasks != nil, let partitioned = runner.source as? any PartitionedSource {
+            partitioned.partitionHandler = self
+        }
+        defer { (runner.source as? any PartitionedSource)?.partitionHandler = nil }
         decoders = (0..<shards).map { _ in runner.source.makeDecoder() }
         for d in decoders { try d.open(schema: runner.spec.schema) }
         let reader = WorkerThread { [self] in readLoop() }
@@ -316,8 +436,8 @@ final class ParallelRun: @unchecked Sendable {
     private func readLoop() {
         var sequence = 0
         let maxLines = runner.plans[0].batchSize
-        let checkpointSource = runner.checkpointing == nil ? nil : runner.source as? any CheckpointableSource
-        let interval = runner.checkpointing?.intervalSeconds ?? .infinity
+        let checkpointSource = runner.checkpointing == nil && partitionTasks == nil ? nil : runner.source as? any CheckpointableSource
+        let interval = runner.checkpointing?.intervalSeconds ?? runner.partitionState?.intervalSeconds ?? .infinity
         var nextCheckpoint = monotonicSeconds() + interval
         var blocksSinceCheckpoint = 0  // a barrier needs input since the last one
         let pausable = runner.source as? any PausableSource
@@ -335,6 +455,7 @@ final class ParallelRun: @unchecked Sendable {
                 blocksSinceCheckpoint = 0
                 // A barrier after the blocks read so far, at the position they end at.
                 unit.barrier = CheckpointBarrier(id: runner.takeCheckpointID(), positions: checkpointSource.checkpointPositions, shards: shards)
+                unit.barrier!.recordsRead = linesRead
                 unit.block.count = 0
                 unit.block.lines = 0
                 monitor.withLock {
@@ -353,7 +474,10 @@ final class ParallelRun: @unchecked Sendable {
                 fail(error)
                 return
             }
-            if more { blocksSinceCheckpoint += 1 }
+            if more {
+                blocksSinceCheckpoint += 1
+                linesRead += Int64(unit.block.lines)
+            }
             monitor.withLock {
                 if more {
                     unit.sequence = sequence
@@ -453,15 +577,28 @@ final class ParallelRun: @unchecked Sendable {
                     }
                     break loop
                 case .decode(let unit):
+                    let started = monotonicSeconds()
                     if unit.barrier == nil { try decode(unit, worker: i, decoder: decoder, plan: plan, router: router) }
+                    busySeconds[i] += monotonicSeconds() - started
                     monitor.withLock {
                         unit.remaining = shards
                         for s in 0..<shards { inboxes[s][unit.sequence] = unit }
                         monitor.broadcast()
                     }
                 case .shard(let unit) where unit.barrier != nil:
-                    try checkpoint(unit, shard: i, plan: plan)
+                    if partitionTasks != nil {
+                        try savePartitions(unit, shard: i)
+                    } else {
+                        try checkpoint(unit, shard: i, plan: plan)
+                    }
+                case .shard(let unit) where partitionTasks != nil:
+                    let started = monotonicSeconds()
+                    try processPartition(unit, shard: i)
+                    busySeconds[i] += monotonicSeconds() - started
+                    release(unit)
                 case .shard(let unit):
+                    let started = monotonicSeconds()
+                    defer { busySeconds[i] += monotonicSeconds() - started }
                     let view = unit.views[i]
                     shardRows[i] += view.selectedCount
                     let stage = plan.stages[0]
@@ -480,19 +617,71 @@ final class ParallelRun: @unchecked Sendable {
                     } else if view.selectedCount > 0 {
                         try write(view, plan: plan, shard: i)
                     }
-                    monitor.withLock {
-                        unit.remaining -= 1
-                        if unit.remaining == 0 {
-                            free.append(unit)
-                            monitor.broadcast()
-                        }
-                    }
+                    release(unit)
                     if i == 0, let progress { reportProgress(progress) }
                 }
             }
         } catch {
             fail(error)
         }
+    }
+
+    /// This shard is done with `unit`; the last one returns it to the pool.
+    private func release(_ unit: WorkUnit) {
+        monitor.withLock {
+            unit.remaining -= 1
+            if unit.remaining == 0 {
+                free.append(unit)
+                monitor.broadcast()
+            }
+        }
+    }
+
+    /// Per-partition state: the owner shard runs the block's rows through its partition's plan
+    /// (which sees that partition alone, so its watermark is the partition's own).
+    private func processPartition(_ unit: WorkUnit, shard i: Int) throws {
+        let view = unit.views[i]
+        guard view.selectedCount > 0, let tasks = partitionTasks else { return }
+        guard let task = tasks[unit.taskPartition], task.shard == i else {
+            throw PlanError("records of partition \(unit.taskPartition) reached shard \(i), which does not run that partition")
+        }
+        shardRows[i] += view.selectedCount
+        let plan = task.plan
+        let stage = plan.stages[0]
+        for op in stage.operators[stage.shardStart...] where view.selectedCount > 0 {
+            try op.process(view, runner.deadLetters)
+        }
+        if let terminal = stage.terminal {
+            if view.selectedCount > 0 { try terminal.process(view, runner.deadLetters) { try runStage(plan, 1, $0, shard: i) } }
+        } else if view.selectedCount > 0 {
+            try write(view, plan: plan, shard: i)
+        }
+        if task.awaitingFirstRecords {
+            task.awaitingFirstRecords = false
+            runner.partitionState?.events?(.processing(partition: unit.taskPartition, seconds: monotonicSeconds() - task.assignedAt))
+        }
+    }
+
+    /// Per-partition state: this shard's part of a save (the state of the partitions it runs, its
+    /// output flushed); the last shard to arrive writes the files.
+    private func savePartitions(_ unit: WorkUnit, shard i: Int) throws {
+        let barrier = unit.barrier!
+        let saved = partitionTasks!.partitions(onShard: i).map { partitionTasks![$0]!.plan.savedPartitionState($0) }
+        if runner.sinks.count == 1 {
+            try sinkLock.withLock { try runner.sinks[0].flush() }
+        } else {
+            try runner.sinks[i].flush()
+        }
+        let last: Bool = monitor.withLock {
+            barrier.partitionStates += saved
+            barrier.busySeconds[i] = busySeconds[i]
+            unit.remaining -= 1
+            guard unit.remaining == 0 else { return false }
+            free.append(unit)
+            monitor.broadcast()
+            return true
+        }
+        if last { try runner.savePartitions(barrier, runStart: start) }
     }
 
     /// On the reader thread (holding a unit, or none while it waits for one): waits until every other unit is back, i.e. every
@@ -555,6 +744,14 @@ final class ParallelRun: @unchecked Sendable {
         batch.sourcePartition = block.partition
         batch.partitionCount = block.partitionCount
         batch.finishedPartitions = block.finishedPartitions
+        unit.taskPartition = -1
+        if partitionTasks != nil {
+            // Each partition's plan sees its partition alone: one unpartitioned stream to it.
+            unit.taskPartition = Int(block.partition)
+            batch.sourcePartition = -1
+            batch.partitionCount = 0
+            batch.finishedPartitions = []
+        }
         decoder.sourceName = batch.sourceName
         // Key columns carry this worker's dictionary ids.
         plan.replaceFullDictionaries()
@@ -581,6 +778,24 @@ final class ParallelRun: @unchecked Sendable {
                 if s == 0 {
                     view.selection.update(from: batch.selection, count: batch.selectedCount)
                     view.selectedCount = batch.selectedCount
+                }
+            }
+            unit.maxEventTime = .min
+            return
+        }
+        if let tasks = partitionTasks {
+            // The whole block goes to the shard running its partition.
+            let owner = unit.taskPartition >= 0 ? tasks[unit.taskPartition]?.shard : nil
+            if owner == nil && batch.selectedCount > 0 {
+                throw PlanError("received records of partition \(unit.taskPartition), which this worker does not own")
+            }
+            for (s, view) in unit.views.enumerated() {
+                view.syncView(with: batch)
+                if s == owner {
+                    view.selection.update(from: batch.selection, count: batch.selectedCount)
+                    view.selectedCount = batch.selectedCount
+                } else {
+                    view.selectedCount = 0
                 }
             }
             unit.maxEventTime = .min
@@ -620,5 +835,54 @@ extension RecordDecoder {
         try deadLetters.reject(source: sourceName, record: line, offset: offset,
                                data: UnsafeRawBufferPointer(rebasing: data.prefix(1024)), reason: reason,
                                detail: "record longer than \(maxRecordBytes) bytes; skipped to the next line")
+    }
+}
+
+extension ParallelRun: PartitionAssignmentHandler {
+    /// Restores the saved state of newly assigned partitions into fresh plans (the shards are idle:
+    /// every block handed out is processed first, so the table of partitions changes under no one).
+    func partitionsAssigned(_ partitions: [Int]) throws -> [Int: Int64] {
+        let started = monotonicSeconds()
+        try drainAndFlush()
+        guard let tasks = partitionTasks, let options = runner.partitionState else { return [:] }
+        var positions: [Int: Int64] = [:]
+        var bytes = 0
+        var skipped: [String] = []
+        for p in partitions where tasks[p] == nil {
+            let plan = try runner.makePartitionPlan()
+            let (state, passedOver) = try options.store.latest(partition: p)
+            skipped += passedOver
+            if let state {
+                try state.checkMatches(pipeline: runner.spec.name, source: runner.source.name)
+                try plan.restoreState(state.state)
+                positions[p] = state.position
+                bytes += state.state.count
+            }
+            tasks.add(p, plan: plan, now: monotonicSeconds())
+            runner.noteSaved(p, at: positions[p])
+        }
+        options.events?(.assigned(partitions: partitions, restored: positions, stateBytes: bytes, seconds: monotonicSeconds() - started, skipped: skipped))
+        return positions
+    }
+
+    /// Finishes every block handed out, flushes the output, saves the revoked partitions' state.
+    func partitionsRevoked(_ partitions: [Int], positions: [Int: Int64]) throws {
+        let started = monotonicSeconds()
+        try drainAndFlush()
+        guard let tasks = partitionTasks, let options = runner.partitionState, let source = runner.source as? any CheckpointableSource else { return }
+        var bytes = 0
+        var fileBytes = 0
+        let now = WindowClockSource.wallMilliseconds()
+        for p in partitions {
+            guard let task = tasks.remove(p) else { continue }
+            try task.plan.finishOperators()
+            guard let position = positions[p], position >= 0 else { continue }
+            let saved = task.plan.savedPartitionState(p)
+            fileBytes += try options.store.write(PartitionState(pipeline: runner.spec.name, source: source.name, partition: p, position: position,
+                                                                watermark: saved.watermark, createdAtMilliseconds: now, state: saved.state))
+            bytes += saved.state.count
+            runner.noteSaved(p, at: nil)  // whoever owns it next may move it on
+        }
+        options.events?(.revoked(partitions: partitions, stateBytes: bytes, fileBytes: fileBytes, seconds: monotonicSeconds() - started))
     }
 }

@@ -6,6 +6,8 @@ protocol WindowOperator: StatefulOperator {
     /// Windows emitted so far (a window emitted for several keys counts once; sessions and count
     /// windows are per key, so each row is a window).
     var windowsEmitted: Int { get }
+    /// The event-time watermark: windows ending at or before it have fired (`Int64.min`: none yet).
+    var watermark: Int64 { get }
 }
 
 extension WindowOperator {
@@ -29,9 +31,15 @@ extension WindowOperator {
     var keyCompactions: Int { input.compactions }
 }
 
-extension PaneWindowOperator: WindowOperator {}
-extension SessionWindowOperator: WindowOperator { var windowsEmitted: Int { rowsEmitted } }
-extension CountWindowOperator: WindowOperator { var windowsEmitted: Int { rowsEmitted } }
+extension PaneWindowOperator: WindowOperator { var watermark: Int64 { state.watermark } }
+extension SessionWindowOperator: WindowOperator {
+    var windowsEmitted: Int { rowsEmitted }
+    var watermark: Int64 { state.watermark }
+}
+extension CountWindowOperator: WindowOperator {
+    var windowsEmitted: Int { rowsEmitted }
+    var watermark: Int64 { state.watermark }
+}
 
 /// Builds the operator for a window step's kind.
 enum WindowOperatorFactory {
