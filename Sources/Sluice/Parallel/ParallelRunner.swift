@@ -66,8 +66,8 @@ public final class ParallelRunner {
     public private(set) var skippedCheckpoints: [String] = []
     /// Checkpoints written by the last run (the final one included).
     public private(set) var checkpoints: [CheckpointReport] = []
-    /// Serializes checkpoint writes (and the list of reports).
-    private let checkpointLock = Monitor()
+    /// Serializes checkpoint and partition-state writes (and the lists of reports).
+    let checkpointLock = Monitor()
     /// Guards `nextCheckpointID` only, so the reader never waits for a checkpoint being written.
     private let checkpointIDLock = Monitor()
     private var nextCheckpointID: Int64 = 1
@@ -82,12 +82,7 @@ public final class ParallelRunner {
     private let batchSize: Int?
     private let resources: PlanResources
     /// Per partition, the position of its last save by this run (guarded by `checkpointLock`).
-    private var savedPositions: [Int: Int64] = [:]
-
-    /// A partition's state was saved at `position` outside a periodic save (on revocation).
-    func noteSaved(_ partition: Int, at position: Int64?) {
-        checkpointLock.withLock { savedPositions[partition] = position }
-    }
+    var savedPositions: [Int: Int64] = [:]
 
     public convenience init(spec: PipelineSpec, options: ParallelOptions, source: any BlockSource, sink: any RecordSink,
                             deadLetters: DeadLetters, batchSize: Int? = nil, resources: PlanResources = PlanResources()) throws(PlanError) {
@@ -252,9 +247,13 @@ extension ParallelRunner {
             var fileBytes = 0
             let now = WindowClockSource.wallMilliseconds()
             var written = 0
+            // A partition revoked since the barrier was saved by its revocation, at a later position:
+            // neither its state nor its offset goes back to the barrier's.
+            var positions = barrier.positions
+            for p in positions.indices where partitionTasks?[p] == nil { positions[p] = -1 }
             for saved in barrier.partitionStates.sorted(by: { $0.partition < $1.partition }) {
-                let position = saved.partition < barrier.positions.count ? barrier.positions[saved.partition] : -1
-                guard position >= 0 else { continue }  // nothing read, nothing restored: no state to keep
+                let position = saved.partition < positions.count ? positions[saved.partition] : -1
+                guard position >= 0 else { continue }  // nothing read, nothing restored, or no longer ours
                 progress.append(PartitionProgress(partition: saved.partition, position: position, watermark: saved.watermark, stateBytes: saved.state.count))
                 // Unchanged since its last save (an idle partition): the file there is this state.
                 if savedPositions[saved.partition] == position { continue }
@@ -263,7 +262,7 @@ extension ParallelRunner {
                 savedPositions[saved.partition] = position
                 written += 1
             }
-            try source.checkpointCompleted(barrier.positions)
+            try source.checkpointCompleted(positions)
             let report = PartitionSaveReport(partitions: progress, written: written, stateBytes: progress.reduce(0) { $0 + $1.stateBytes }, fileBytes: fileBytes,
                                              seconds: monotonicSeconds() - barrier.started, recordsRead: barrier.recordsRead,
                                              uptimeSeconds: monotonicSeconds() - runStart, busySeconds: barrier.busySeconds.reduce(0, +),
@@ -858,8 +857,11 @@ extension ParallelRun: PartitionAssignmentHandler {
                 positions[p] = state.position
                 bytes += state.state.count
             }
-            tasks.add(p, plan: plan, now: monotonicSeconds())
-            runner.noteSaved(p, at: positions[p])
+            // Under the save lock: a periodic save may still be reading the table.
+            runner.checkpointLock.withLock {
+                tasks.add(p, plan: plan, now: monotonicSeconds())
+                runner.savedPositions[p] = positions[p]
+            }
         }
         options.events?(.assigned(partitions: partitions, restored: positions, stateBytes: bytes, seconds: monotonicSeconds() - started, skipped: skipped))
         return positions
@@ -873,15 +875,18 @@ extension ParallelRun: PartitionAssignmentHandler {
         var bytes = 0
         var fileBytes = 0
         let now = WindowClockSource.wallMilliseconds()
-        for p in partitions {
-            guard let task = tasks.remove(p) else { continue }
-            try task.plan.finishOperators()
-            guard let position = positions[p], position >= 0 else { continue }
-            let saved = task.plan.savedPartitionState(p)
-            fileBytes += try options.store.write(PartitionState(pipeline: runner.spec.name, source: source.name, partition: p, position: position,
-                                                                watermark: saved.watermark, createdAtMilliseconds: now, state: saved.state))
-            bytes += saved.state.count
-            runner.noteSaved(p, at: nil)  // whoever owns it next may move it on
+        // After any periodic save still being written (its barrier is processed, its files maybe not).
+        try runner.checkpointLock.withLock {
+            for p in partitions {
+                guard let task = tasks.remove(p) else { continue }
+                try task.plan.finishOperators()
+                runner.savedPositions[p] = nil  // whoever owns it next may move it on
+                guard let position = positions[p], position >= 0 else { continue }
+                let saved = task.plan.savedPartitionState(p)
+                fileBytes += try options.store.write(PartitionState(pipeline: runner.spec.name, source: source.name, partition: p, position: position,
+                                                                    watermark: saved.watermark, createdAtMilliseconds: now, state: saved.state))
+                bytes += saved.state.count
+            }
         }
         options.events?(.revoked(partitions: partitions, stateBytes: bytes, fileBytes: fileBytes, seconds: monotonicSeconds() - started))
     }
