@@ -88,7 +88,7 @@ extension RunCommand {
             guard let checkpointDir else {
                 throw RuntimeError("mode=subscribe shares the topic with other workers, and this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that must move with the partitions: give every worker the same --checkpoint-dir (a shared directory; across machines a shared mount)")
             }
-            let reporter = try WorkerStatusReporter(checkpointDir: checkpointDir, pipeline: spec.name, input: kafkaIn!.description, shards: shards,
+            let reporter = try WorkerStatusReporter(checkpointDir: checkpointDir, pipeline: spec.name, input: kafkaIn!.description, shards: shards, intervalSeconds: checkpointInterval,
                                                     log: quiet ? nil : { printError($0) })
             statusReporter = reporter
             do {

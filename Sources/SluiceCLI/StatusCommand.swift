@@ -35,8 +35,8 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "Seconds within which the recommended workers should work off the current lag.")
     var catchUp: Double = 60
 
-    @Option(help: "A worker whose status is older than this many seconds is shown as lost.")
-    var staleAfter: Double = 30
+    @Option(help: "A worker whose status is older than this many seconds is shown as lost (default: three of its save intervals plus 2 s).")
+    var staleAfter: Double?
 
     @Option(help: "A librdkafka properties file (key=value lines).")
     var kafkaConfig: String?
@@ -57,7 +57,9 @@ struct StatusCommand: ParsableCommand {
 
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let workers = WorkerStatus.readAll(checkpointDir).filter { $0.input.contains("/\(topic)?") || $0.input.hasSuffix("/\(topic)") }
-        let live = workers.filter { $0.state == "running" && Double(now - $0.updatedMilliseconds) / 1000 <= staleAfter }
+        // Newest first: should a lost worker's file still claim a partition, the current owner's wins.
+        let live = workers.filter { $0.state == "running" && Double(now - $0.updatedMilliseconds) / 1000 <= staleAfter ?? (3 * $0.intervalSeconds + 2) }
+            .sorted { $0.updatedMilliseconds > $1.updatedMilliseconds }
         let store: PartitionStateStore
         do { store = try PartitionStateStore(directory: checkpointDir) } catch { throw RuntimeError("\(error)") }
         let advice = ScalingAdvice(inputRate: inputRate, lag: lag.total, capacities: live.compactMap(\.capacity),

@@ -38,6 +38,8 @@ struct WorkerStatus: Codable {
     /// Records per second at full load, from the latest period with enough work to tell (see `ScalingAdvice`).
     var capacity: Double?
     var shards: Int
+    /// Seconds between saves: the worker rewrites this file at least that often while it lives.
+    var intervalSeconds: Double
     /// The latest rebalance events (newest last, at most 10).
     var rebalances: [Rebalance]
 
@@ -66,12 +68,12 @@ final class WorkerStatusReporter: @unchecked Sendable {
     private var lastSave: (records: Int64, uptime: Double, busy: Double)?
     private let log: ((String) -> Void)?
 
-    init(checkpointDir: String, pipeline: String, input: String, shards: Int, log: ((String) -> Void)?) throws {
+    init(checkpointDir: String, pipeline: String, input: String, shards: Int, intervalSeconds: Double, log: ((String) -> Void)?) throws {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         let pid = getpid()
         status = WorkerStatus(member: "\(host)-\(pid)", pid: pid, pipeline: pipeline, input: input, state: "running",
                               updatedMilliseconds: Self.now(), partitions: [], recordsRead: 0, uptimeSeconds: 0, recentRate: 0,
-                              recentUtilization: 0, capacity: nil, shards: shards, rebalances: [])
+                              recentUtilization: 0, capacity: nil, shards: shards, intervalSeconds: intervalSeconds, rebalances: [])
         try FileManager.default.createDirectory(atPath: WorkerStatus.directory(checkpointDir), withIntermediateDirectories: true)
         path = WorkerStatus.directory(checkpointDir) + "/\(status.member).json"
         self.log = log
