@@ -123,7 +123,7 @@ struct StatusCommand: ParsableCommand {
         var table = [header]
         for r in rows {
             table.append([String(r.partition), r.owner ?? "-", r.committed.map(String.init) ?? "-", String(r.end), String(r.lag),
-                          r.savedPosition.map(String.init) ?? "-", r.watermark.map(Self.utc) ?? "-", r.stateBytes.map { ByteCount(bytes: $0).description } ?? "-"])
+                          r.savedPosition.map(String.init) ?? "-", r.watermark.map(Self.utc) ?? "-", r.stateBytes.map(formatBytes) ?? "-"])
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
         for line in table {

@@ -42,6 +42,9 @@ struct WorkerStatus: Codable {
     var intervalSeconds: Double
     /// The latest rebalance events (newest last, at most 10).
     var rebalances: [Rebalance]
+    /// Per owned partition (by number): when its first records after its latest assignment were
+    /// processed, epoch milliseconds. How rebalance time is measured (`sluice bench-scale`).
+    var resumedMilliseconds: [String: Int64] = [:]
 
     static func directory(_ checkpointDir: String) -> String { checkpointDir + "/workers" }
 
@@ -95,16 +98,18 @@ final class WorkerStatusReporter: @unchecked Sendable {
                 record("assigned", partitions, bytes, seconds)
                 let fresh = partitions.filter { restored[$0] == nil }
                 var parts: [String] = []
-                if !restored.isEmpty { parts.append("\(restored.count) resume from saved state (\(bytes) bytes restored in \(Self.ms(seconds)) ms)") }
+                if !restored.isEmpty { parts.append("\(restored.count) resume from saved state (\(formatBytes(bytes)) restored in \(Self.ms(seconds)) ms)") }
                 if !fresh.isEmpty { parts.append("\(fresh.count) have no saved state and start at the topic's start offset") }
                 log?("partitions: assigned \(partitions.sorted()): " + parts.joined(separator: ", "))
                 for problem in skipped { log?("warning: passed over saved partition state: \(problem)") }
             case .processing(let partition, let seconds):
+                status.resumedMilliseconds[String(partition)] = Self.now()
                 log?("partition \(partition): processing, \(Self.ms(seconds)) ms after its assignment")
             case .revoked(let partitions, let bytes, let fileBytes, let seconds):
                 status.partitions.removeAll { partitions.contains($0.partition) }
+                for p in partitions { status.resumedMilliseconds[String(p)] = nil }
                 record("revoked", partitions, bytes, seconds)
-                log?("partitions: revoked \(partitions.sorted()): drained, flushed and saved \(bytes) bytes of state (\(fileBytes) on disk) in \(Self.ms(seconds)) ms")
+                log?("partitions: revoked \(partitions.sorted()): drained, flushed and saved \(formatBytes(bytes)) of state (\(formatBytes(fileBytes)) on disk) in \(Self.ms(seconds)) ms")
             case .saved(let report):
                 status.partitions = report.partitions.map {
                     .init(partition: $0.partition, position: $0.position, watermark: $0.watermark == .min ? nil : $0.watermark, stateBytes: $0.stateBytes)
@@ -121,7 +126,7 @@ final class WorkerStatusReporter: @unchecked Sendable {
                 if report.final { status.state = "stopped" }
                 // Idle saves (nothing changed) keep the file fresh without a log line.
                 if report.written == 0 && !report.final { break }
-                log?("partition state saved\(report.final ? " (final)" : ""): \(report.written) of \(report.partitions.count) partitions changed, \(report.stateBytes) bytes (\(report.fileBytes) on disk) in \(Self.ms(report.seconds)) ms")
+                log?("partition state saved\(report.final ? " (final)" : ""): \(report.written) of \(report.partitions.count) partitions changed, \(formatBytes(report.stateBytes)) of state (\(formatBytes(report.fileBytes)) written) in \(Self.ms(report.seconds)) ms")
             }
             write()
         }

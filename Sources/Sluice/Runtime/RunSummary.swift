@@ -53,6 +53,15 @@ public func formatRate(_ rate: Double) -> String {
     return fixed(rate, 0)
 }
 
+/// `1234567` → `1.2 MB` (decimal units, for sizes in logs and reports).
+public func formatBytes(_ bytes: Int) -> String {
+    let b = Double(bytes)
+    if b >= 1e9 { return fixed(b / 1e9, 2) + " GB" }
+    if b >= 1e6 { return fixed(b / 1e6, 1) + " MB" }
+    if b >= 1e3 { return fixed(b / 1e3, 1) + " KB" }
+    return "\(bytes) B"
+}
+
 /// `x` with exactly `decimals` digits after the point (no Foundation needed).
 public func fixed(_ x: Double, _ decimals: Int) -> String {
     guard x.isFinite else { return String(x) }
