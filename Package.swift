@@ -7,6 +7,7 @@ import PackageDescription
 //   pipelines               example pipelines registered by name (sensor-features, ...)
 //   Sources/SluiceWorkload  the canonical benchmark workload: generator and checksum
 //   Sources/SluiceML        online learning: models, metrics, drift detection, retraining, registry
+//   Sources/SluiceOps       operations: metrics (swift-metrics, Prometheus), logs (swift-log), HTTP endpoints (Hummingbird)
 //   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
 //   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
 // The core library depends on nothing but the Swift toolchain and libzstd, so tests build fast.
@@ -25,6 +26,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Operations (SluiceOps only, never the core): logs, metrics, the Prometheus exporter, the HTTP server.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
     ],
     targets: [
         // zstd (Debian's libzstd-dev, installed by scripts/setup.sh) compresses spilled replay
@@ -40,13 +47,28 @@ let package = Package(
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
         .target(name: "SluiceML", dependencies: ["Sluice"], path: "Sources/SluiceML"),
+        // Running in production: swift-metrics with a Prometheus exporter, swift-log handlers (text, JSON),
+        // and the HTTP endpoints of long-running verbs (/metrics, /healthz, the status page) on Hummingbird.
+        .target(
+            name: "SluiceOps",
+            dependencies: [
+                "Sluice",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/SluiceOps"
+        ),
         // The command-line verbs as a library, so a user's own package can ship
         // its pipelines in a binary with the same verbs (see README).
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka",
+                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka", "SluiceOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/SluiceCLI"
@@ -58,6 +80,7 @@ let package = Package(
         .testTarget(name: "SluiceMLTests", dependencies: ["Sluice", "SluiceML"], path: "Tests/SluiceMLTests"),
         .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceWorkload", "SluicePipelines"], path: "Tests/SluiceKafkaTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
+        .testTarget(name: "SluiceOpsTests", dependencies: ["Sluice", "SluiceOps"], path: "Tests/SluiceOpsTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -38,6 +38,13 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
     private let relay = RebalanceRelay()
     /// Set by the runtime: returns once everything handed out is processed and flushed.
     public var drainHandler: (() throws -> Void)?
+    /// Records behind the partitions' ends, summed over the partitions this consumer reads, as of
+    /// the last second (librdkafka's cached end offsets, no broker round trip); nil until known.
+    /// Any thread (for metrics).
+    public var consumerLag: Int64? { lagLock.withLock { publishedLag } }
+    private let lagLock = Monitor()
+    private var publishedLag: Int64?
+    private var nextLagUpdate = 0.0
     /// Set by the runtime when it keeps state per partition: it restores state on assignment (and
     /// says where to read from) and saves it on revocation; commits then follow its saves only.
     public var partitionHandler: (any PartitionAssignmentHandler)?
@@ -326,6 +333,10 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             return true
         }
         let waitStarted = monotonicSeconds()
+        if waitStarted >= nextLagUpdate {
+            nextLagUpdate = waitStarted + 1
+            publishLag()
+        }
         outer: while !stopSignal.isRequested {
             if allAtEnd { break }
             if endpoint.subscribe {
@@ -402,6 +413,20 @@ public final class KafkaBlockSource: BlockSource, DrainableSource, PausableSourc
             return true  // an empty block that only says partitions finished or went idle (or, in a group, that time passed)
         }
         return block.lines > 0
+    }
+
+    /// On the reader thread: the lag of the partitions read, from the end offsets librdkafka last fetched.
+    private func publishLag() {
+        var lag: Int64 = 0
+        var known = false
+        for p in 0..<partitions where assigned[p] && nextOffset[p] >= 0 {
+            var low: Int64 = 0, high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(rk, endpoint.topic, Int32(p), &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+            lag += max(0, high - nextOffset[p])
+            known = true
+        }
+        let value = known ? lag : nil
+        lagLock.withLock { publishedLag = value }
     }
 
     /// Commits, but a commit the group refuses because it is rebalancing is counted, not fatal.

@@ -71,6 +71,11 @@ public final class ParallelRunner {
     /// Guards `nextCheckpointID` only, so the reader never waits for a checkpoint being written.
     private let checkpointIDLock = Monitor()
     private var nextCheckpointID: Int64 = 1
+    /// Told what the run does as it happens (metrics); nil costs nothing.
+    public var observer: (any RunObserver)?
+    /// Per stage, the observer's index of each operator and of the stage's terminal (see ``RunObserver``).
+    private(set) var operatorIndices: [(operators: [Int], terminal: Int?)] = []
+
     /// Per-partition state for a ``PartitionedSource`` (consumer-group workers): one plan per owned
     /// partition, saved every interval and when the partition is revoked, restored when it is
     /// assigned. Excludes ``checkpointing`` (whole-run checkpoints assume a fixed set of partitions).
@@ -118,6 +123,21 @@ public final class ParallelRunner {
         let start = monotonicSeconds()
         let checkpointSource = try restoreCheckpoint()
         let partitioned = try preparePartitionState()
+        if let observer {
+            var names: [String] = []
+            operatorIndices = plans[0].stages.enumerated().map { s, stage in
+                let ops = stage.operators.map { op -> Int in
+                    names.append("stage \(s + 1): \(op.explanation)")
+                    return names.count - 1
+                }
+                let terminal = stage.terminal.map { t -> Int in
+                    names.append("stage \(s + 1): \(t.explanation)")
+                    return names.count - 1
+                }
+                return (ops, terminal)
+            }
+            observer.start(operators: names)
+        }
         try source.open(schema: spec.schema)
         for sink in sinks { try sink.open(schema: plans[0].outputSchema) }
         // Stopped with checkpoints: open windows stay open in the final checkpoint, not flushed incomplete.
@@ -333,6 +353,8 @@ final class WorkUnit: @unchecked Sendable {
     var barrier: CheckpointBarrier?
     /// With per-partition state: the partition whose plan processes the block (-1: none).
     var taskPartition = -1
+    /// When its decoding started (for the micro-batch latency an observer sees).
+    var decodeStarted = 0.0
     /// Per row: the largest event time of the rows before it in this batch (see ShardRouter).
     let rowWatermarks: UnsafeMutablePointer<Int64>
 
@@ -376,6 +398,8 @@ final class ParallelRun: @unchecked Sendable {
     var linesRead: Int64 = 0
     /// The partitions this worker owns (per-partition state), else nil.
     let partitionTasks: PartitionTasks?
+    let observer: (any RunObserver)?
+    let operatorIndices: [(operators: [Int], terminal: Int?)]
     /// Asked once the input ended: whether the shards leave their windows open (see ``ParallelRunner/run(progress:)``).
     let keepsOpenWindowsAtEnd: () -> Bool
 
@@ -392,6 +416,8 @@ final class ParallelRun: @unchecked Sendable {
         oversizedRecords = Array(repeating: 0, count: shards)
         busySeconds = Array(repeating: 0, count: shards)
         partitionTasks = runner.partitionTasks
+        observer = runner.observer
+        operatorIndices = runner.operatorIndices
         nextProgress = start + runner.progressInterval
         let blockCapacity = (1 << 20) + (64 << 10)
         for _ in 0..<runner.options.pooledUnits {
@@ -476,6 +502,7 @@ final class ParallelRun: @unchecked Sendable {
             if more {
                 blocksSinceCheckpoint += 1
                 linesRead += Int64(unit.block.lines)
+                if unit.block.lines > 0 { observer?.recordsRead(unit.block.lines, bytes: unit.block.count) }
             }
             monitor.withLock {
                 if more {
@@ -603,15 +630,13 @@ final class ParallelRun: @unchecked Sendable {
                     let stage = plan.stages[0]
                     if stage.routingSlots != nil {
                         // Keyed operators of stage 1 see every row of their keys here.
-                        for op in stage.operators[stage.shardStart...] where view.selectedCount > 0 {
-                            try op.process(view, runner.deadLetters)
-                        }
+                        try runKeyedOperators(stage, view)
                     }
                     if let terminal = stage.terminal {
                         if view.selectedCount > 0 || unit.maxEventTime != .min || !view.finishedPartitions.isEmpty {
                             terminal.batchMaxTimeHint = unit.maxEventTime == .min ? nil : unit.maxEventTime
                             terminal.rowWatermarkHint = UnsafePointer(unit.rowWatermarks)
-                            try terminal.process(view, runner.deadLetters) { try runStage(plan, 1, $0, shard: i) }
+                            try processTerminal(terminal, stage: 0, view) { try runStage(plan, 1, $0, shard: i) }
                         }
                     } else if view.selectedCount > 0 {
                         try write(view, plan: plan, shard: i)
@@ -627,13 +652,14 @@ final class ParallelRun: @unchecked Sendable {
 
     /// This shard is done with `unit`; the last one returns it to the pool.
     private func release(_ unit: WorkUnit) {
-        monitor.withLock {
+        let last: Bool = monitor.withLock {
             unit.remaining -= 1
-            if unit.remaining == 0 {
-                free.append(unit)
-                monitor.broadcast()
-            }
+            guard unit.remaining == 0 else { return false }
+            free.append(unit)
+            monitor.broadcast()
+            return true
         }
+        if last, let observer { observer.microBatchCompleted(seconds: monotonicSeconds() - unit.decodeStarted) }
     }
 
     /// Per-partition state: the owner shard runs the block's rows through its partition's plan
@@ -647,11 +673,9 @@ final class ParallelRun: @unchecked Sendable {
         shardRows[i] += view.selectedCount
         let plan = task.plan
         let stage = plan.stages[0]
-        for op in stage.operators[stage.shardStart...] where view.selectedCount > 0 {
-            try op.process(view, runner.deadLetters)
-        }
+        try runKeyedOperators(stage, view)
         if let terminal = stage.terminal {
-            if view.selectedCount > 0 { try terminal.process(view, runner.deadLetters) { try runStage(plan, 1, $0, shard: i) } }
+            if view.selectedCount > 0 { try processTerminal(terminal, stage: 0, view) { try runStage(plan, 1, $0, shard: i) } }
         } else if view.selectedCount > 0 {
             try write(view, plan: plan, shard: i)
         }
@@ -738,6 +762,7 @@ final class ParallelRun: @unchecked Sendable {
     private func decode(_ unit: WorkUnit, worker: Int, decoder: any RecordDecoder, plan: PhysicalPlan, router: ShardRouter) throws {
         let batch = unit.batch
         let block = unit.block
+        if observer != nil { unit.decodeStarted = monotonicSeconds() }
         batch.reset()
         batch.sourceName = block.sourceName ?? runner.source.name
         batch.sourcePartition = block.partition
@@ -766,9 +791,11 @@ final class ParallelRun: @unchecked Sendable {
         }
         batch.selectAll()
         let stage = plan.stages[0]
-        for op in stage.operators[..<stage.shardStart] {
+        for (o, op) in stage.operators[..<stage.shardStart].enumerated() {
             if batch.selectedCount == 0 { break }
+            let rowsIn = batch.selectedCount
             try op.process(batch, runner.deadLetters)
+            observer?.operatorProcessed(operatorIndices[0].operators[o], rowsIn: rowsIn, rowsOut: batch.selectedCount)
         }
         if stage.routingSlots == nil {
             // No keyed state: one consumer writes the batches in input order.
@@ -805,20 +832,47 @@ final class ParallelRun: @unchecked Sendable {
 
     private func runStage(_ plan: PhysicalPlan, _ index: Int, _ batch: Batch, shard: Int) throws {
         let stage = plan.stages[index]
-        for op in stage.operators {
+        for (o, op) in stage.operators.enumerated() {
+            let rowsIn = batch.selectedCount
             try op.process(batch, runner.deadLetters)
+            observer?.operatorProcessed(operatorIndices[index].operators[o], rowsIn: rowsIn, rowsOut: batch.selectedCount)
             if batch.selectedCount == 0 { return }
         }
         if let terminal = stage.terminal {
-            try terminal.process(batch, runner.deadLetters) { try runStage(plan, index + 1, $0, shard: shard) }
+            try processTerminal(terminal, stage: index, batch) { try runStage(plan, index + 1, $0, shard: shard) }
         } else {
             try write(batch, plan: plan, shard: shard)
         }
     }
 
+    /// The keyed operators of stage 1 on a shard's rows (those after the routing point).
+    private func runKeyedOperators(_ stage: PhysicalPlan.Stage, _ view: Batch) throws {
+        for o in stage.shardStart..<stage.operators.count where view.selectedCount > 0 {
+            let rowsIn = view.selectedCount
+            try stage.operators[o].process(view, runner.deadLetters)
+            observer?.operatorProcessed(operatorIndices[0].operators[o], rowsIn: rowsIn, rowsOut: view.selectedCount)
+        }
+    }
+
+    /// A stage's window (or other terminal) on a batch; with an observer, counts what it emits.
+    private func processTerminal(_ terminal: any StatefulOperator, stage: Int, _ batch: Batch, emit: (Batch) throws -> Void) throws {
+        guard let observer, let index = operatorIndices[stage].terminal else {
+            try terminal.process(batch, runner.deadLetters, emit: emit)
+            return
+        }
+        let rowsIn = batch.selectedCount
+        var emitted = 0
+        try terminal.process(batch, runner.deadLetters) { out in
+            emitted += out.selectedCount
+            try emit(out)
+        }
+        observer.operatorProcessed(index, rowsIn: rowsIn, rowsOut: emitted)
+    }
+
     /// Encodes on the shard's own sink when there is one per shard (only the byte writes are
     /// serialized, by the shared byte sink); else takes turns on the single sink.
     private func write(_ batch: Batch, plan: PhysicalPlan, shard: Int) throws {
+        observer?.recordsWritten(batch.selectedCount, watermark: plan.firstWindowWatermark)
         if runner.sinks.count == 1 {
             try sinkLock.withLock { try runner.sinks[0].write(batch, slots: plan.outputSlots) }
         } else {

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+import SluiceOps
+
+/// The operations flags every long-running verb takes (`run`, `train`, `broker`).
+struct OperationsOptions: ParsableArguments {
+    @Option(help: "Serve /metrics (Prometheus), /healthz and a status page at / on this port (0: any free port, printed at start).")
+    var metricsPort: Int?
+
+    @Option(help: "The address the metrics port listens on (0.0.0.0 to be scraped from other hosts).")
+    var metricsHost: String = "127.0.0.1"
+
+    @Option(help: "Log lines as text (for people) or json (one object per line, for log shippers).")
+    var logFormat: String = "text"
+
+    @Option(help: "Least important log level shown: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Off a terminal (or with --log-format json): log a one-line progress summary every this many seconds (0: never).")
+    var summaryInterval: Double = 10
+
+    func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
+        if summaryInterval < 0 { throw ValidationError("--summary-interval must not be negative") }
+    }
+
+    var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
+    var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+}
+
+/// A long-running verb's operations side: its logger, metrics, status board and HTTP endpoints, and
+/// a sampler thread that once a second records what the run cannot report itself (dead letters,
+/// consumer lag, watermark lag) and, off a terminal, logs a progress summary now and then.
+final class Operations: @unchecked Sendable {
+    // Safe: `stopped` is guarded by `lock`; the rest is immutable after init or thread-safe itself.
+    let logger: Logger
+    let metrics: PipelineMetrics
+    let board: StatusBoard
+    let server: OpsServer?
+    let options: OperationsOptions
+    private let lock = NSLock()
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+    private var samplerStarted = false
+
+    /// Logging is bootstrapped here: create one per process, first thing in the verb.
+    init(_ options: OperationsOptions, verb: String, name: String, health: @escaping OpsServer.Health = { (true, "ok") }) throws {
+        self.options = options
+        SluiceLogHandler.bootstrap(format: options.format, level: options.level)
+        logger = Logger(label: "sluice.\(verb)")
+        let exporter = PrometheusExporter.bootstrap()
+        metrics = PipelineMetrics(pipeline: name)
+        board = StatusBoard(verb: verb, name: name)
+        if let port = options.metricsPort {
+            do {
+                server = try OpsServer(host: options.metricsHost, port: port, exporter: exporter, board: board, health: health)
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+            logger.info("serving /metrics, /healthz and the status page on http://\(options.metricsHost):\(server!.port)/",
+                        metadata: ["event": "http_started", "port": "\(server!.port)", "host": .string(options.metricsHost)])
+        } else {
+            server = nil
+        }
+    }
+
+    /// Whether progress goes to the log as periodic one-line summaries (off a terminal, or JSON logs).
+    var logsSummaries: Bool { options.summaryInterval > 0 && (isatty(2) == 0 || options.format == .json) }
+
+    /// Starts the once-a-second sampler. `totalBytes`/`bytesRead` give a file run's ETA.
+    func startSampling(deadLetters: DeadLetters?, consumerLag: (@Sendable () -> Int64?)? = nil,
+                       partitions: (@Sendable () -> [StatusBoard.Partition])? = nil, quiet: Bool = false) {
+        samplerStarted = true
+        let interval = options.summaryInterval
+        let summaries = logsSummaries && !quiet
+        Thread { [self] in
+            defer { done.signal() }
+            var nextSummary = Date().addingTimeInterval(interval)
+            var previous: (t: Date, records: Int64)?
+            while !lock.withLock({ stopped }) {
+                usleep(200_000)
+                if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
+                if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.count) }) }
+                let watermark = metrics.sampleWatermark()
+                let lag = consumerLag?()
+                if let lag { metrics.consumerLag.record(lag) }
+                let counts = metrics.counts
+                board.add(.init(t: StatusBoard.now(), recordsIn: counts.recordsIn, recordsOut: counts.recordsOut, deadLettered: counts.deadLettered,
+                                lag: lag, watermark: watermark == .min ? nil : watermark))
+                if let partitions { board.setPartitions(partitions()) }
+                if summaries, Date() >= nextSummary {
+                    let now = Date()
+                    let rate = previous.map { Double(counts.recordsIn - $0.records) / max(0.001, now.timeIntervalSince($0.t)) } ?? 0
+                    previous = (now, counts.recordsIn)
+                    nextSummary = now.addingTimeInterval(interval)
+                    var text = "progress: \(counts.recordsIn) records in (\(formatRate(rate))/s), \(counts.recordsOut) out, \(counts.deadLettered) dead-lettered"
+                    if let lag { text += ", consumer lag \(lag)" }
+                    logger.info("\(text)", metadata: ["event": "progress", "records_in": "\(counts.recordsIn)", "records_out": "\(counts.recordsOut)",
+                                                      "dead_lettered": "\(counts.deadLettered)", "rate": "\(Int(rate))",
+                                                      "consumer_lag": lag.map { "\($0)" } ?? "null"])
+                }
+            }
+        }.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        if samplerStarted { done.wait() }
+    }
+}
