@@ -33,9 +33,12 @@ struct BrokerCommand: ParsableCommand {
     @Option(help: "Also write the bootstrap address to this file (atomically).")
     var bootstrapFile: String?
 
+    @OptionGroup(title: "Operations") var operations: OperationsOptions
+
     func run() throws {
         // Before any librdkafka thread exists: signals must reach only the thread that waits for them.
         var signals = blockTerminationSignals()
+        let ops = try Operations(operations, verb: "broker", name: "dev cluster")
 
         let broker = try DevBroker(brokers: brokers)
         for t in topics {
@@ -49,15 +52,18 @@ struct BrokerCommand: ParsableCommand {
         }
         print(broker.bootstrapServers)
         fflush(nil)
-        printError("sluice broker: \(brokers) broker\(brokers == 1 ? "" : "s") at \(broker.bootstrapServers)"
-            + (topics.isEmpty ? "" : ", topics \(topics.joined(separator: ", "))") + "; development only; Ctrl-C to stop")
+        ops.board.set("bootstrap", broker.bootstrapServers)
+        ops.board.set("topics", topics.joined(separator: ", "))
+        let started = "sluice broker: \(brokers) broker\(brokers == 1 ? "" : "s") at \(broker.bootstrapServers)"
+            + (topics.isEmpty ? "" : ", topics \(topics.joined(separator: ", "))") + "; development only; Ctrl-C to stop"
+        ops.logger.info("\(started)", metadata: ["event": "broker_started", "bootstrap": .string(broker.bootstrapServers)])
 
         let control = BrokerControl(broker)
         let reader = Thread { control.readCommands() }
         reader.start()
         var received: Int32 = 0
         sigwait(&signals, &received)
-        printError("sluice broker: stopping (signal \(received))")
+        ops.logger.notice("sluice broker: stopping (signal \(received))", metadata: ["event": "stopping", "signal": "\(received)"])
         Foundation.exit(0)
     }
 }

@@ -80,7 +80,7 @@ final class Operations: @unchecked Sendable {
         Thread { [self] in
             defer { done.signal() }
             var nextSummary = Date().addingTimeInterval(interval)
-            var previous: (t: Date, records: Int64)?
+            var previous: (t: Date, records: Int64) = (Date(), 0)
             while !lock.withLock({ stopped }) {
                 usleep(200_000)
                 if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
@@ -94,7 +94,7 @@ final class Operations: @unchecked Sendable {
                 if let partitions { board.setPartitions(partitions()) }
                 if summaries, Date() >= nextSummary {
                     let now = Date()
-                    let rate = previous.map { Double(counts.recordsIn - $0.records) / max(0.001, now.timeIntervalSince($0.t)) } ?? 0
+                    let rate = Double(counts.recordsIn - previous.records) / max(0.001, now.timeIntervalSince(previous.t))
                     previous = (now, counts.recordsIn)
                     nextSummary = now.addingTimeInterval(interval)
                     var text = "progress: \(counts.recordsIn) records in (\(formatRate(rate))/s), \(counts.recordsOut) out, \(counts.deadLettered) dead-lettered"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Sluice
 import SluiceFiles
 import SluiceKafka
@@ -7,12 +8,12 @@ import SluiceKafka
 extension RunCommand {
     /// A run with a Kafka input and/or output: parallel runtime, Kafka block source (or file blocks),
     /// Kafka sinks (one producer per shard) or a file sink; offsets committed after the output is flushed.
-    func runWithKafka(_ spec: PipelineSpec) throws {
+    func runWithKafka(_ spec: PipelineSpec, ops: Operations, stop: StopSignal) throws {
+        let log = ops.logger
         // librdkafka threads must not receive SIGINT/SIGTERM: block them before any handle exists.
         let signals = blockTerminationSignals()
         // SIGINT/SIGTERM: stop reading, close every window, flush, commit, exit 0; a second one exits at once.
-        let stop = StopSignal()
-        let waiter = GracefulStop(stop)
+        let waiter = GracefulStop(stop, logger: log)
         Thread { waiter.wait(signals) }.start()
 
         let settings = try KafkaProperties.load(kafkaConfig)
@@ -41,7 +42,7 @@ extension RunCommand {
             let s = try KafkaBlockSource(kafkaIn, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
             kafkaSource = s
             source = s
-            if !quiet { s.rebalanceLog = { printError($0) } }
+            if !quiet { s.rebalanceLog = { log.info("\($0)", metadata: ["event": "rebalance"]) } }
         } else {
             source = StoppableBlockSource(try FileBlockSource(path: input, format: inputFormat, hasHeader: !noHeader), stop: stop)
         }
@@ -66,7 +67,7 @@ extension RunCommand {
             let shared = LockedByteSink(outputFile!)
             sinks = (0..<shards).map { i in outFormat.makeEncoder(sink: shared, csvHeader: i == 0, wholeRecords: true, ownsSink: false) }
         }
-        if !quiet, !settings.isEmpty { printError("kafka settings: \(KafkaSecrets.redacted(settings))") }
+        if !quiet, !settings.isEmpty { log.info("kafka settings: \(KafkaSecrets.redacted(settings))", metadata: ["event": "kafka_settings"]) }
         let subscribes = kafkaIn?.subscribe == true
         if subscribes && transactionalId != nil { throw RuntimeError("--transactional-id cannot be combined with mode=subscribe yet") }
 
@@ -89,25 +90,35 @@ extension RunCommand {
                 throw RuntimeError("mode=subscribe shares the topic with other workers, and this pipeline keeps per-key state (\(stateful.joined(separator: "; "))) that must move with the partitions: give every worker the same --checkpoint-dir (a shared directory; across machines a shared mount)")
             }
             let reporter = try WorkerStatusReporter(checkpointDir: checkpointDir, pipeline: spec.name, input: kafkaIn!.description, shards: shards, intervalSeconds: checkpointInterval,
-                                                    log: quiet ? nil : { printError($0) })
+                                                    log: quiet ? nil : { log.info("\($0)", metadata: ["event": "partitions"]) })
             statusReporter = reporter
             do {
                 runner.partitionState = PartitionStateOptions(store: try PartitionStateStore(directory: checkpointDir), intervalSeconds: checkpointInterval,
-                                                              events: { reporter.handle($0) })
+                                                              events: { event in
+                                                                  reporter.handle(event)
+                                                                  if case .saved(let report) = event {
+                                                                      ops.metrics.checkpointed(seconds: report.seconds, fileBytes: report.fileBytes, stateBytes: report.stateBytes)
+                                                                  }
+                                                              })
             } catch {
                 throw RuntimeError("\(error)")
             }
-            if !quiet { printError("worker \(reporter.member): per-partition state in \(checkpointDir), saved every \(checkpointInterval) s and on every revocation") }
+            if !quiet { log.info("worker \(reporter.member): per-partition state in \(checkpointDir), saved every \(checkpointInterval) s and on every revocation",
+                                 metadata: ["event": "worker_started", "member": .string(reporter.member)]) }
         } else if let checkpointDir {
             let quiet = self.quiet
             runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: checkpointDir), intervalSeconds: checkpointInterval, completed: { report in
+                ops.metrics.checkpointed(seconds: report.seconds, fileBytes: report.fileBytes, stateBytes: report.stateBytes)
                 if !quiet {
-                    printError("checkpoint \(report.id): \(report.stateBytes) bytes of state, \(report.fileBytes) on disk, \(String(format: "%.1f", report.seconds * 1000)) ms, offsets up to \(report.positions.reduce(0, +))")
+                    log.info("checkpoint \(report.id): \(report.stateBytes) bytes of state, \(report.fileBytes) on disk, \(String(format: "%.1f", report.seconds * 1000)) ms, offsets up to \(report.positions.reduce(0, +))",
+                             metadata: ["event": "checkpoint", "id": "\(report.id)", "state_bytes": "\(report.stateBytes)", "file_bytes": "\(report.fileBytes)",
+                                        "milliseconds": .string(String(format: "%.1f", report.seconds * 1000))])
                 }
             }, restored: { checkpoint in
                 if !quiet {
                     let age = Double(Int64(Date().timeIntervalSince1970 * 1000) - checkpoint.createdAtMilliseconds) / 1000
-                    printError("resuming from checkpoint \(checkpoint.id) in \(checkpointDir) (\(String(format: "%.1f", age)) s old, \(checkpoint.stateBytes) bytes of state, offsets up to \(checkpoint.positions.reduce(0, +)))")
+                    log.info("resuming from checkpoint \(checkpoint.id) in \(checkpointDir) (\(String(format: "%.1f", age)) s old, \(checkpoint.stateBytes) bytes of state, offsets up to \(checkpoint.positions.reduce(0, +)))",
+                             metadata: ["event": "checkpoint_restored", "id": "\(checkpoint.id)", "state_bytes": "\(checkpoint.stateBytes)"])
                 }
             })
             if let transactionalSink, let kafkaSource {
@@ -119,11 +130,19 @@ extension RunCommand {
                 })
             }
             runner.checkpointing?.skippedFiles = { problems in
-                for problem in problems { printError("warning: passed over a checkpoint: \(problem)") }
+                for problem in problems { log.warning("passed over a checkpoint: \(problem)", metadata: ["event": "checkpoint_skipped"]) }
             }
         }
+        runner.observer = ops.metrics
+        var lag: (@Sendable () -> Int64?)?
+        if let kafkaSource {
+            let probe = ConsumerLagProbe(source: kafkaSource)
+            lag = { probe.lag }
+        }
+        ops.startSampling(deadLetters: deadLetters, consumerLag: lag, quiet: quiet)
         let summary: RunSummary
         do {
+            defer { ops.stop() }
             summary = try runner.run()  // closes the sinks: every Kafka delivery is acknowledged, or this throws
         } catch let error as CheckpointError {
             throw RuntimeError("\(error)")
@@ -155,6 +174,13 @@ extension RunCommand {
             details.append("exactly-once output: \(transactionalSink.transactionsCommitted) transactions committed (consumers read it with isolation.level=read_committed)")
         }
         try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested, details: details,
-                      windowsKeptOpen: checkpointDir != nil)
+                      windowsKeptOpen: checkpointDir != nil, ops: ops)
     }
+}
+
+/// Hands the Kafka source to the metrics sampler thread for one thing: its consumer lag.
+struct ConsumerLagProbe: @unchecked Sendable {
+    // Safe: the sampler reads only `consumerLag`, which the source guards with its own lock.
+    let source: KafkaBlockSource
+    var lag: Int64? { source.consumerLag }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Sluice
+import SluiceKafka
 import SluiceFiles
 
 struct RunCommand: ParsableCommand {
@@ -15,6 +17,8 @@ struct RunCommand: ParsableCommand {
         """)
 
     @OptionGroup var pipeline: PipelineSelection
+
+    @OptionGroup(title: "Operations") var operations: OperationsOptions
 
     @Option(name: .shortAndLong, help: "Input file, - for stdin, or a Kafka topic: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=G&start=earliest|latest&mode=assign|subscribe&commit_interval=S].")
     var input: String = "-"
@@ -96,8 +100,13 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let spec = try pipeline.resolve()
+        let stop = StopSignal()
+        // Logging first (swift-log is set up once per process), then metrics and the HTTP endpoints.
+        let ops = try Operations(operations, verb: "run", name: spec.name, health: { stop.isRequested ? (false, "stopping") : (true, "ok") })
+        ops.board.set("input", input.hasPrefix("kafka://") ? (try? KafkaEndpoint(parsing: input).description) ?? input : input)
+        ops.board.set("output", output)
         if input.hasPrefix("kafka://") || output.hasPrefix("kafka://") {
-            try runWithKafka(spec)
+            try runWithKafka(spec, ops: ops, stop: stop)
             return
         }
         let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: input)
@@ -114,17 +123,18 @@ struct RunCommand: ParsableCommand {
 
         let outputFile = try FileByteSink(path: output)
         // SIGINT/SIGTERM: stop reading, close every window, flush the output, exit 0; a second one exits at once.
-        let stop = StopSignal()
         let signals = blockTerminationSignals()
-        let waiter = GracefulStop(stop)
+        let waiter = GracefulStop(stop, logger: ops.logger)
         Thread { waiter.wait(signals) }.start()
 
-        let showProgress = !quiet && (progress || isatty(2) != 0)
+        // A progress line on a terminal; elsewhere (or with JSON logs) periodic one-line summaries.
+        let showProgress = !quiet && (progress || isatty(2) != 0) && operations.format == .text
         let display = ProgressDisplay()
         let report: ((RunProgress) -> Void)? = showProgress ? { display.update($0) } : nil
         var summary: RunSummary
         do {
-            if shards == 1 && prefetch == 0 {
+            // The single-threaded runner reports nothing as it goes: metrics and summaries need the parallel one.
+            if shards == 1 && prefetch == 0 && operations.metricsPort == nil && !ops.logsSummaries {
                 // Everything on this thread: read, decode, process, write.
                 let plan: PhysicalPlan
                 do {
@@ -158,6 +168,8 @@ struct RunCommand: ParsableCommand {
                 } catch {
                     throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
                 }
+                runner.observer = ops.metrics
+                ops.startSampling(deadLetters: deadLetters, quiet: quiet)
                 summary = try runner.run(progress: report)
             }
         } catch let error as InputError {
@@ -165,19 +177,29 @@ struct RunCommand: ParsableCommand {
             throw RuntimeError(error.message)
         }
         display.clear()
+        ops.stop()
         try outputFile.close()
         try deadLetterSink?.close()
         try lateSink?.close()
 
         try finishRun(summary, deadLetters: deadLetters, deadLetterPath: deadLetterPath, stopped: stop.isRequested,
-                   details: output == "-" ? [] : ["output: \(output)"])
+                   details: output == "-" ? [] : ["output: \(output)"], ops: ops)
     }
 
     /// The end of every run: the summary on stderr (unless `--quiet`), where the rejected and late
     /// records went, whether a signal ended the run, then `details`; and `--summary-json`.
     func finishRun(_ summary: RunSummary, deadLetters: DeadLetters, deadLetterPath: String?, stopped: Bool, details: [String],
-                   windowsKeptOpen: Bool = false) throws {
-        if !quiet {
+                   windowsKeptOpen: Bool = false, ops: Operations) throws {
+        if !quiet && operations.format == .json {
+            // One object, like every other line of a JSON log.
+            var metadata: Logger.Metadata = ["event": "run_finished", "pipeline": .string(summary.pipeline), "records_in": "\(summary.recordsIn)",
+                                             "records_out": "\(summary.recordsOut)", "dead_lettered": "\(summary.deadLettered)",
+                                             "seconds": .string(fixed(summary.seconds, 3)), "windows": "\(summary.windowsEmitted)",
+                                             "peak_rss_bytes": "\(summary.peakRSSBytes)", "stopped_by_signal": .string(stopped ? "true" : "false")]
+            for reason in summary.deadLetterReasons { metadata["dead_lettered_\(reason.reason)"] = "\(reason.count)" }
+            if !details.isEmpty { metadata["details"] = .array(details.map { .string($0) }) }
+            ops.logger.info("pipeline \(summary.pipeline): \(summary.recordsIn) records in, \(summary.recordsOut) out, \(summary.deadLettered) dead-lettered", metadata: metadata)
+        } else if !quiet {
             var lines = [summary.render()]
             if summary.deadLettered > 0 { lines.append("  dead letters: " + (deadLetterPath ?? "not kept (--dead-letter none)")) }
             if let lateOutput, deadLetters.count(of: .lateEvent) > 0 { lines.append("  late data: \(lateOutput)") }

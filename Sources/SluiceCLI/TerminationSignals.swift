@@ -1,3 +1,4 @@
+import Logging
 import Sluice
 #if canImport(Glibc)
 import Glibc
@@ -20,16 +21,25 @@ func blockTerminationSignals() -> sigset_t {
 /// exits at once. Safe to hand to that thread: it only calls the thread-safe ``StopSignal``.
 final class GracefulStop: @unchecked Sendable {
     let stop: StopSignal
-    init(_ stop: StopSignal) { self.stop = stop }
+    /// Where the two lines go (a swift-log logger, so JSON logs stay JSON); stderr text without one.
+    let logger: Logger?
+    init(_ stop: StopSignal, logger: Logger? = nil) {
+        self.stop = stop
+        self.logger = logger
+    }
 
     func wait(_ signals: sigset_t) {
         var set = signals
         var received: Int32 = 0
         sigwait(&set, &received)
-        printError("sluice: stopping (signal \(received)): closing windows and flushing output; signal again to exit now")
+        say("sluice: stopping (signal \(received)): closing windows and flushing output; signal again to exit now", ["event": "stopping", "signal": "\(received)"])
         stop.request()
         sigwait(&set, &received)
-        printError("sluice: second signal, exiting without flushing")
+        say("sluice: second signal, exiting without flushing", ["event": "forced_exit", "signal": "\(received)"])
         exit(130)
+    }
+
+    private func say(_ text: String, _ metadata: Logger.Metadata) {
+        if let logger { logger.notice("\(text)", metadata: metadata) } else { printError(text) }
     }
 }

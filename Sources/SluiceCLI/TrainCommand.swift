@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceOps
+import Logging
 import SluiceFiles
 import SluiceKafka
 import SluiceML
@@ -23,6 +25,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Labelled records: CSV with a header line, NDJSON (with --features), or kafka://HOSTS/TOPIC?group=G.")
     var input: String
+
+    @OptionGroup(title: "Operations") var operations: OperationsOptions
 
     @Option(help: "Kafka input: the class labels, comma-separated (a stream cannot be scanned for them first).")
     var classes: String?
@@ -87,6 +91,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let ops = try Operations(operations, verb: "train", name: registry)
+        let log = ops.logger
+        let trainingMetrics = TrainingMetrics(model: registry)
+        ops.board.set("input", input)
         let inputFormat = try format.flatMap(RecordFormat.init(rawValue:)) ?? RecordFormat.infer(fromPath: input)
             ?? { throw ValidationError("cannot tell the format of '\(input)': pass --format csv or --format ndjson") }()
         // librdkafka threads must not receive SIGINT/SIGTERM.
@@ -151,7 +159,7 @@ struct TrainCommand: ParsableCommand {
         if let post { trainer.triggers.append(try TriggerRunner(.post(url: post), on: [.drift, .promotion])) }
         let settings = try KafkaProperties.load(kafkaConfig)
         let publisher = try modelTopic.map { try ModelTopicPublisher(KafkaEndpoint(parsing: $0), registry: registry, settings: settings) }
-        let live = !quiet && isatty(2) != 0
+        let live = !quiet && isatty(2) != 0 && operations.format == .text
         let start = monotonicSeconds()
         var lastReport = start
         func line() -> String {
@@ -161,35 +169,70 @@ struct TrainCommand: ParsableCommand {
         }
         trainer.onEvent = { event in
             if let version = event.version, event.kind == .promotion || event.kind == .published {
-                do { try publisher?.publish(version) } catch { printError("model topic: \(error)") }
+                do { try publisher?.publish(version) } catch { log.error("model topic: \(error)", metadata: ["event": "model_topic_failed"]) }
+            }
+            // The status page's metric curve carries a marker per drift and promotion.
+            if event.kind == .drift {
+                trainingMetrics.drifted()
+                ops.board.addMarker(.init(t: StatusBoard.now(), records: Int64(event.position), kind: "drift", label: "drift at \(event.position)"))
+            } else if event.kind == .promotion {
+                if let v = event.version { trainingMetrics.promoted(to: v) }
+                ops.board.addMarker(.init(t: StatusBoard.now(), records: Int64(event.position), kind: "promotion", label: "v\(event.version.map(String.init) ?? "?")"))
+            } else if event.kind == .published, let v = event.version {
+                trainingMetrics.serving(v)
             }
             guard !quiet else { return }
             var text = "\(event.kind.rawValue) at record \(event.position)"
-            if let v = event.version { text += ", model v\(v)" }
-            if let c = event.currentAccuracy, let n = event.candidateAccuracy { text += " (shadow accuracy: current \(fixed(c * 100, 1)) %, candidate \(fixed(n * 100, 1)) %)" }
-            printError((live ? "\r\u{1B}[K" : "") + text)
+            var metadata: Logger.Metadata = ["event": .string(event.kind.rawValue), "record": "\(event.position)"]
+            if let v = event.version {
+                text += ", model v\(v)"
+                metadata["version"] = "\(v)"
+            }
+            if let c = event.currentAccuracy, let n = event.candidateAccuracy {
+                text += " (shadow accuracy: current \(fixed(c * 100, 1)) %, candidate \(fixed(n * 100, 1)) %)"
+                metadata["current_accuracy"] = .string(fixed(c, 4))
+                metadata["candidate_accuracy"] = .string(fixed(n, 4))
+            }
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            log.info("\(text)", metadata: metadata)
         }
+        var nextPoint = monotonicSeconds()
         let extractor = FeatureExtractor(features: featureNames, target: .classification(column: labelName, classes: classes))
         let learn: (Batch) throws -> Void = { batch in
             let rows = try extractor.extract(batch)
             for i in 0..<rows {
                 try trainer.process(UnsafeBufferPointer(rebasing: extractor.features[(i * d)..<((i + 1) * d)]), label: Int(extractor.classIndices[i]))
             }
+            ops.metrics.recordsRead(batch.count, bytes: 0)
             let now = monotonicSeconds()
-            if !quiet && now - lastReport >= (live ? 0.25 : 5) {
+            if now >= nextPoint {
+                nextPoint = now + 0.5
+                trainingMetrics.accuracy(overall: trainer.accuracy, recent: trainer.windowAccuracy)
+                ops.board.addPoint(.init(t: StatusBoard.now(), records: Int64(trainer.position), value: trainer.windowAccuracy),
+                                   metric: "accuracy over the last \(trainer.window) records")
+            }
+            if !quiet && now - lastReport >= (live ? 0.25 : max(0.5, operations.summaryInterval)) && (live || operations.summaryInterval > 0) {
                 lastReport = now
-                if live { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8)) } else { printError(line()) }
+                if live {
+                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8))
+                } else {
+                    log.info("\(line())", metadata: ["event": "progress", "records": "\(trainer.position)", "accuracy": .string(fixed(trainer.accuracy, 4)),
+                                                    "drifts": "\(trainer.drifts)", "promotions": "\(trainer.promotions)"])
+                }
             }
         }
         if let kafkaInput {
             let stop = StopSignal()
             let source = try KafkaBlockSource(kafkaInput, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
-            let waiter = GracefulStop(stop)
+            let waiter = GracefulStop(stop, logger: log)
             Thread { waiter.wait(signals) }.start()
+            ops.startSampling(deadLetters: letters, quiet: true)
             try forEachKafkaBatch(source, schema: schema, letters: letters, learn)
         } else {
+            ops.startSampling(deadLetters: letters, quiet: true)
             try forEachBatch(schema: schema, format: inputFormat, letters: letters, learn)
         }
+        ops.stop()
         let final = try trainer.finish()
         if let final { try publisher?.publish(final) }
         try publisher?.flush()
@@ -204,7 +247,8 @@ struct TrainCommand: ParsableCommand {
             text += "\n  classes \(classes), policy \(RetrainingPolicy(parsing: policy, holdout: holdout, replay: replay)!), drift detector \(drift)"
             text += "\n  registry \(self.registry): current version v\(final.map(String.init) ?? "-") (sluice models list --registry \(self.registry))"
             for t in trainer.triggers where t.failures > 0 { text += "\n  trigger \(t.action): \(t.failures) of \(t.fired) failed (last: \(t.lastError ?? ""))" }
-            printError(text)
+            log.info("\(text)", metadata: ["event": "train_finished", "records": "\(trainer.position)", "accuracy": .string(fixed(trainer.accuracy, 4)),
+                                           "drifts": "\(trainer.drifts)", "promotions": "\(trainer.promotions)"])
         }
     }
 

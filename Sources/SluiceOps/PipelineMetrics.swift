@@ -139,3 +139,35 @@ public final class PipelineMetrics: RunObserver, @unchecked Sendable {
         String(s.map { $0 == "\"" || $0 == "\\" ? "'" : ($0.isNewline ? " " : $0) }.prefix(120))
     }
 }
+
+/// `sluice train`'s metrics: the model's prequential accuracy, drifts, promotions, the serving version.
+public final class TrainingMetrics: Sendable {
+    let accuracy: Gauge
+    let windowAccuracy: Gauge
+    let drifts: Counter
+    let promotions: Counter
+    let version: Gauge
+
+    public init(model: String) {
+        let d = [("model", model)]
+        accuracy = Gauge(label: "sluice_model_accuracy", dimensions: d)
+        windowAccuracy = Gauge(label: "sluice_model_recent_accuracy", dimensions: d)
+        drifts = Counter(label: "sluice_drifts_total", dimensions: d)
+        promotions = Counter(label: "sluice_promotions_total", dimensions: d)
+        version = Gauge(label: "sluice_model_version", dimensions: d)
+    }
+
+    public func accuracy(overall: Double, recent: Double) {
+        accuracy.record(overall)
+        windowAccuracy.record(recent)
+    }
+
+    public func drifted() { drifts.increment() }
+
+    public func promoted(to v: Int) {
+        promotions.increment()
+        version.record(v)
+    }
+
+    public func serving(_ v: Int) { version.record(v) }
+}
