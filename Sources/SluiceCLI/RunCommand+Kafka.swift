@@ -4,6 +4,7 @@ import Logging
 import Sluice
 import SluiceFiles
 import SluiceKafka
+import SluiceOps
 
 extension RunCommand {
     /// A run with a Kafka input and/or output: parallel runtime, Kafka block source (or file blocks),
@@ -139,7 +140,9 @@ extension RunCommand {
             let probe = ConsumerLagProbe(source: kafkaSource)
             lag = { probe.lag }
         }
-        ops.startSampling(deadLetters: deadLetters, consumerLag: lag, quiet: quiet)
+        var partitions: (@Sendable () -> [StatusBoard.Partition])?
+        if let statusReporter { partitions = { statusReporter.partitions } }
+        ops.startSampling(deadLetters: deadLetters, consumerLag: lag, partitions: partitions, quiet: quiet)
         let summary: RunSummary
         do {
             defer { ops.stop() }

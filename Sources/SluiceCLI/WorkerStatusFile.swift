@@ -1,6 +1,7 @@
 import Foundation
 import Sluice
 import SluiceKafka
+import SluiceOps
 
 /// What one consumer-group worker (`sluice run` with `mode=subscribe` and per-partition state)
 /// reports about itself, in `CHECKPOINT_DIR/workers/HOST-PID.json`: the partitions it owns and where
@@ -84,6 +85,11 @@ final class WorkerStatusReporter: @unchecked Sendable {
     }
 
     var member: String { lock.withLock { status.member } }
+
+    /// The partitions owned now, for the status page.
+    var partitions: [StatusBoard.Partition] {
+        lock.withLock { status.partitions.map { .init(partition: $0.partition, position: $0.position, watermark: $0.watermark, owner: nil) } }
+    }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

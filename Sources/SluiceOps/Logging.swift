@@ -20,10 +20,17 @@ public struct SluiceLogHandler: LogHandler {
         logLevel = level
     }
 
-    /// Makes this the process's log backend (once per process; later calls are ignored by swift-log's rules, so call it first).
+    /// Makes this the process's log backend (the first call wins; later ones are ignored).
     public static func bootstrap(format: LogFormat, level: Logger.Level) {
+        // swift-log traps on a second bootstrap; a process (or a test) may set up several verbs.
+        lock.lock()
+        defer { lock.unlock() }
+        guard !bootstrapped else { return }
+        bootstrapped = true
         LoggingSystem.bootstrap { label in SluiceLogHandler(label: label, format: format, level: level) }
     }
+
+    nonisolated(unsafe) private static var bootstrapped = false  // guarded by `lock`
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

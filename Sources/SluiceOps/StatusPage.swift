@@ -57,8 +57,11 @@ function draw(s) {
     const top = Math.max(1, ...rates.map(r => Math.max(r[1], r[2]))), lagTop = Math.max(1, ...rates.map(r => r[3] || 0));
     line(svg, path(rates.map(r => [r[0], r[1]]), x, v => 175 - v / top * 165), "#1f6feb");
     line(svg, path(rates.map(r => [r[0], r[2]]), x, v => 175 - v / top * 165), "#2da44e");
-    if (rates.some(r => r[3] != null)) line(svg, path(rates.filter(r => r[3] != null).map(r => [r[0], r[3]]), x, v => 175 - v / lagTop * 165), "#bf3989");
-    text(svg, 4, 12, fmt(top) + "/s"); text(svg, 730, 12, "lag " + fmt(lagTop));
+    text(svg, 4, 12, fmt(top) + "/s");
+    if (rates.some(r => r[3] != null)) {
+      line(svg, path(rates.filter(r => r[3] != null).map(r => [r[0], r[3]]), x, v => 175 - v / lagTop * 165), "#bf3989");
+      text(svg, 730, 12, "lag " + fmt(lagTop));
+    }
   } else { text(svg, 10, 90, "collecting samples…"); }
   if (s.curve.length || s.markers.length) {
     document.getElementById("trainbox").style.display = "";
