@@ -45,6 +45,8 @@ final class Operations: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
+    /// Signalled by ``stop()`` so the sampler ends at once, not at its next tick (a run's exit waits for it).
+    private let wake = DispatchSemaphore(value: 0)
     private var samplerStarted = false
 
     /// Logging is bootstrapped here: create one per process, first thing in the verb.
@@ -82,7 +84,7 @@ final class Operations: @unchecked Sendable {
             var nextSummary = Date().addingTimeInterval(interval)
             var previous: (t: Date, records: Int64) = (Date(), 0)
             while !lock.withLock({ stopped }) {
-                usleep(200_000)
+                if wake.wait(timeout: .now() + 0.2) == .success { break }
                 if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
                 if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.count) }) }
                 let watermark = metrics.sampleWatermark()
@@ -108,7 +110,12 @@ final class Operations: @unchecked Sendable {
     }
 
     func stop() {
-        lock.withLock { stopped = true }
-        if samplerStarted { done.wait() }
+        let first: Bool = lock.withLock {
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first, samplerStarted else { return }
+        wake.signal()
+        done.wait()
     }
 }

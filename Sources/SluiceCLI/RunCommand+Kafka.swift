@@ -134,7 +134,7 @@ extension RunCommand {
                 for problem in problems { log.warning("passed over a checkpoint: \(problem)", metadata: ["event": "checkpoint_skipped"]) }
             }
         }
-        runner.observer = ops.metrics
+        if !noMetrics { runner.observer = ops.metrics }
         var lag: (@Sendable () -> Int64?)?
         if let kafkaSource {
             let probe = ConsumerLagProbe(source: kafkaSource)
@@ -142,7 +142,7 @@ extension RunCommand {
         }
         var partitions: (@Sendable () -> [StatusBoard.Partition])?
         if let statusReporter { partitions = { statusReporter.partitions } }
-        ops.startSampling(deadLetters: deadLetters, consumerLag: lag, partitions: partitions, quiet: quiet)
+        if !noMetrics { ops.startSampling(deadLetters: deadLetters, consumerLag: lag, partitions: partitions, quiet: quiet) }
         let summary: RunSummary
         do {
             defer { ops.stop() }

@@ -83,12 +83,16 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(help: "Collect no metrics while running (no per-operator counters, histograms or periodic summaries); what `sluice bench` compares against to measure their cost.")
+    var noMetrics = false
+
     func validate() throws {
         if let format, RecordFormat(rawValue: format) == nil { throw ValidationError("--format must be csv or ndjson, not '\(format)'") }
         if let outputFormat, RecordFormat(rawValue: outputFormat) == nil { throw ValidationError("--output-format must be csv or ndjson, not '\(outputFormat)'") }
         if shards < 1 || shards > 64 { throw ValidationError("--shards must be between 1 and 64") }
         if prefetch < 0 { throw ValidationError("--prefetch must not be negative") }
         if keyGroups < shards { throw ValidationError("--key-groups must be at least --shards") }
+        if noMetrics && operations.metricsPort != nil { throw ValidationError("--no-metrics and --metrics-port exclude each other") }
         if !(checkpointInterval > 0) { throw ValidationError("--checkpoint-interval must be a positive number of seconds") }
         if transactionalId != nil && checkpointDir == nil {
             throw ValidationError("--transactional-id needs --checkpoint-dir: each checkpoint commits one transaction")
@@ -134,7 +138,7 @@ struct RunCommand: ParsableCommand {
         var summary: RunSummary
         do {
             // The single-threaded runner reports nothing as it goes: metrics and summaries need the parallel one.
-            if shards == 1 && prefetch == 0 && operations.metricsPort == nil && !ops.logsSummaries {
+            if shards == 1 && prefetch == 0 && (noMetrics || (operations.metricsPort == nil && !ops.logsSummaries)) {
                 // Everything on this thread: read, decode, process, write.
                 let plan: PhysicalPlan
                 do {
@@ -168,8 +172,10 @@ struct RunCommand: ParsableCommand {
                 } catch {
                     throw RuntimeError("pipeline '\(spec.name)': \(error.message)")
                 }
-                runner.observer = ops.metrics
-                ops.startSampling(deadLetters: deadLetters, quiet: quiet)
+                if !noMetrics {
+                    runner.observer = ops.metrics
+                    ops.startSampling(deadLetters: deadLetters, quiet: quiet)
+                }
                 summary = try runner.run(progress: report)
             }
         } catch let error as InputError {
