@@ -21,11 +21,15 @@ struct OperationsOptions: ParsableArguments {
     @Option(help: "Off a terminal (or with --log-format json): log a one-line progress summary every this many seconds (0: never).")
     var summaryInterval: Double = 10
 
+    @Option(help: "Seconds a graceful stop (SIGINT/SIGTERM: drain, final checkpoint, flush) may take before the process exits with status 1.")
+    var shutdownTimeout: Double = 30
+
     func validate() throws {
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
         if summaryInterval < 0 { throw ValidationError("--summary-interval must not be negative") }
+        if !(shutdownTimeout > 0) { throw ValidationError("--shutdown-timeout must be a positive number of seconds") }
     }
 
     var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }

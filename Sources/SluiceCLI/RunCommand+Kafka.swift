@@ -14,7 +14,7 @@ extension RunCommand {
         // librdkafka threads must not receive SIGINT/SIGTERM: block them before any handle exists.
         let signals = blockTerminationSignals()
         // SIGINT/SIGTERM: stop reading, close every window, flush, commit, exit 0; a second one exits at once.
-        let waiter = GracefulStop(stop, logger: log)
+        let waiter = GracefulStop(stop, logger: log, timeoutSeconds: operations.shutdownTimeout)
         Thread { waiter.wait(signals) }.start()
 
         let settings = try KafkaProperties.load(kafkaConfig)

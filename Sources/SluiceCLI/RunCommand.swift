@@ -128,7 +128,7 @@ struct RunCommand: ParsableCommand {
         let outputFile = try FileByteSink(path: output)
         // SIGINT/SIGTERM: stop reading, close every window, flush the output, exit 0; a second one exits at once.
         let signals = blockTerminationSignals()
-        let waiter = GracefulStop(stop, logger: ops.logger)
+        let waiter = GracefulStop(stop, logger: ops.logger, timeoutSeconds: operations.shutdownTimeout)
         Thread { waiter.wait(signals) }.start()
 
         // A progress line on a terminal; elsewhere (or with JSON logs) periodic one-line summaries.

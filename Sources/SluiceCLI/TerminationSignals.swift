@@ -23,9 +23,13 @@ final class GracefulStop: @unchecked Sendable {
     let stop: StopSignal
     /// Where the two lines go (a swift-log logger, so JSON logs stay JSON); stderr text without one.
     let logger: Logger?
-    init(_ stop: StopSignal, logger: Logger? = nil) {
+    /// Seconds a graceful stop may take before the process gives up on it and exits with status 1
+    /// (a sink that never acknowledges must not keep a stopping process alive forever).
+    let timeoutSeconds: Double
+    init(_ stop: StopSignal, logger: Logger? = nil, timeoutSeconds: Double = 30) {
         self.stop = stop
         self.logger = logger
+        self.timeoutSeconds = timeoutSeconds
     }
 
     func wait(_ signals: sigset_t) {
@@ -34,8 +38,12 @@ final class GracefulStop: @unchecked Sendable {
         sigwait(&set, &received)
         say("sluice: stopping (signal \(received)): closing windows and flushing output; signal again to exit now", ["event": "stopping", "signal": "\(received)"])
         stop.request()
-        sigwait(&set, &received)
-        say("sluice: second signal, exiting without flushing", ["event": "forced_exit", "signal": "\(received)"])
+        var deadline = timespec(tv_sec: Int(timeoutSeconds), tv_nsec: Int((timeoutSeconds - timeoutSeconds.rounded(.down)) * 1e9))
+        if sigtimedwait(&set, nil, &deadline) < 0 {
+            say("sluice: did not stop within \(timeoutSeconds) s (--shutdown-timeout); exiting without flushing", ["event": "shutdown_timeout"])
+            exit(1)
+        }
+        say("sluice: second signal, exiting without flushing", ["event": "forced_exit"])
         exit(130)
     }
 

@@ -224,7 +224,7 @@ struct TrainCommand: ParsableCommand {
         if let kafkaInput {
             let stop = StopSignal()
             let source = try KafkaBlockSource(kafkaInput, format: inputFormat, untilEnd: untilEnd, settings: settings, stop: stop)
-            let waiter = GracefulStop(stop, logger: log)
+            let waiter = GracefulStop(stop, logger: log, timeoutSeconds: operations.shutdownTimeout)
             Thread { waiter.wait(signals) }.start()
             ops.startSampling(deadLetters: letters, quiet: true)
             try forEachKafkaBatch(source, schema: schema, letters: letters, learn)

@@ -58,4 +58,22 @@ import Testing
         #expect(stderr.contains("stopping (signal 2)"))
         #expect(stderr.contains("second signal, exiting without flushing"))
     }
+
+    /// A stop that takes longer than --shutdown-timeout (here: a read stuck for 3 s) ends the process
+    /// with status 1 and says so, instead of hanging.
+    @Test func aStopThatTakesTooLongIsCutShort() throws {
+        let dir = try TempDir()
+        #expect(try CLI.run(["gen", "--events", "50000", "--out", dir.url.path, "--formats", "csv"]).status == 0)
+        let input = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: 50_000)
+        let (p, err) = try start(["run", "sensor-features", "--input", input, "--output", dir.path("out.csv"), "--batch-size", "1024",
+                                  "--source-delay-ms", "3000", "--shards", "1", "--prefetch", "0", "--shutdown-timeout", "0.5"])
+        usleep(300_000)
+        let signalled = Date()
+        kill(p.processIdentifier, SIGTERM)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("did not stop within 0.5 s"), "\(stderr)")
+        #expect(Date().timeIntervalSince(signalled) < 2.5, "exited at the deadline, not after the stuck read")
+    }
 }
