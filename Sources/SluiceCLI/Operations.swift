@@ -77,7 +77,8 @@ final class Operations: @unchecked Sendable {
     /// Whether progress goes to the log as periodic one-line summaries (off a terminal, or JSON logs).
     var logsSummaries: Bool { options.summaryInterval > 0 && (isatty(2) == 0 || options.format == .json) }
 
-    /// Starts the once-a-second sampler. `totalBytes`/`bytesRead` give a file run's ETA.
+    /// Starts the sampler: once a second it records dead letters, watermark, consumer lag and partitions; every
+    /// `--summary-interval` seconds (when ``logsSummaries``) it logs a progress line.
     func startSampling(deadLetters: DeadLetters?, consumerLag: (@Sendable () -> Int64?)? = nil,
                        partitions: (@Sendable () -> [StatusBoard.Partition])? = nil, quiet: Bool = false) {
         samplerStarted = true
@@ -89,26 +90,27 @@ final class Operations: @unchecked Sendable {
             var previous: (t: Date, records: Int64) = (Date(), 0)
             while !lock.withLock({ stopped }) {
                 if wake.wait(timeout: .now() + 0.2) == .success { break }
-                if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
-                if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.count) }) }
-                let watermark = metrics.sampleWatermark()
-                let lag = consumerLag?()
-                if let lag { metrics.consumerLag.record(lag) }
                 let counts = metrics.counts
-                board.add(.init(t: StatusBoard.now(), recordsIn: counts.recordsIn, recordsOut: counts.recordsOut, deadLettered: counts.deadLettered,
-                                lag: lag, watermark: watermark == .min ? nil : watermark))
-                if let partitions { board.setPartitions(partitions()) }
                 if summaries, Date() >= nextSummary {
                     let now = Date()
                     let rate = Double(counts.recordsIn - previous.records) / max(0.001, now.timeIntervalSince(previous.t))
                     previous = (now, counts.recordsIn)
                     nextSummary = now.addingTimeInterval(interval)
+                    let lag = board.latestSample?.lag
                     var text = "progress: \(counts.recordsIn) records in (\(formatRate(rate))/s), \(counts.recordsOut) out, \(counts.deadLettered) dead-lettered"
                     if let lag { text += ", consumer lag \(lag)" }
                     logger.info("\(text)", metadata: ["event": "progress", "records_in": "\(counts.recordsIn)", "records_out": "\(counts.recordsOut)",
                                                       "dead_lettered": "\(counts.deadLettered)", "rate": "\(Int(rate))",
                                                       "consumer_lag": lag.map { "\($0)" } ?? "null"])
                 }
+                if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
+                if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.count) }) }
+                let watermark = metrics.sampleWatermark()
+                let lag = consumerLag?()
+                if let lag { metrics.consumerLag.record(lag) }
+                board.add(.init(t: StatusBoard.now(), recordsIn: counts.recordsIn, recordsOut: counts.recordsOut, deadLettered: counts.deadLettered,
+                                lag: lag, watermark: watermark == .min ? nil : watermark))
+                if let partitions { board.setPartitions(partitions()) }
             }
         }.start()
     }

@@ -38,7 +38,9 @@ public final class OpsServer: Sendable {
         logger.logLevel = .warning
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
                               onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? port)) }, logger: logger)
-        Task.detached {
+        // Its own thread (the executor lives as long as the process; so does the server).
+        let executor = DedicatedThreadExecutor(name: "sluice-http")
+        Task.detached(executorPreference: executor) {
             do {
                 // Signals stay with the verb (it drains and checkpoints); the server just ends with the process.
                 try await app.runService(gracefulShutdownSignals: [])

@@ -73,7 +73,7 @@ import Testing
         let dir = try TempDir()
         #expect(try CLI.run(["gen", "--events", "100000", "--out", dir.url.path, "--formats", "csv"]).status == 0)
         let run = try CLI.run(["run", "sensor-features", "-i", dir.path("events_100000.csv"), "-o", dir.path("out.csv"),
-                               "--summary-interval", "0.5", "--source-delay-ms", "20", "--batch-size", "1024"])
+                               "--summary-interval", "0.5", "--source-delay-ms", "40", "--batch-size", "1024"])
         #expect(run.status == 0)
         let progress = run.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
         #expect(progress.count >= 2, "\(run.stderr)")
