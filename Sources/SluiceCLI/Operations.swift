@@ -104,7 +104,7 @@ final class Operations: @unchecked Sendable {
                                                       "consumer_lag": lag.map { "\($0)" } ?? "null"])
                 }
                 if let last = board.latestSample, StatusBoard.now() - last.t < 1000 { continue }
-                if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.count) }) }
+                if let deadLetters { metrics.sample(deadLetters: deadLetters.counts.map { ($0.reason.code.rawValue, $0.reason.rule, $0.count) }) }
                 let watermark = metrics.sampleWatermark()
                 let lag = consumerLag?()
                 if let lag { metrics.consumerLag.record(lag) }

@@ -254,7 +254,9 @@ final class ProgressDisplay {
             line = "\r  \(fixed(mb, 0)) MiB read, \(fixed(p.seconds > 0 ? mb / p.seconds : 0, 0)) MiB/s"
         }
         if let total = p.totalBytes, total > 0 {
-            let fraction = Double(p.bytesIn) / Double(total)
+            let fraction = min(1, Double(p.bytesIn) / Double(total))
+            let filled = Int((fraction * 20).rounded(.down))
+            line = "\r  [" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "]" + line.dropFirst(1)
             line += ", \(Int(fraction * 100))% read"
             if fraction > 0.01 {
                 let eta = p.seconds / fraction - p.seconds

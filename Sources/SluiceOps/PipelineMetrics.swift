@@ -92,18 +92,21 @@ public final class PipelineMetrics: RunObserver, @unchecked Sendable {
 
     // MARK: Sampled (once a second, and at checkpoints)
 
-    /// Dead letters by reason (and late records), from the run's running counts.
-    public func sample(deadLetters counts: [(reason: String, count: Int)]) {
+    /// Dead letters by reason and rule (late records: reason `late_event`), from the run's running
+    /// counts; the rule names the operator that rejected them (`require(temp)`, `window tumbling(10s) by …`).
+    public func sample(deadLetters counts: [(reason: String, rule: String, count: Int)]) {
         lock.withLock {
             var total: Int64 = 0
-            for (reason, count) in counts {
+            for (reason, rule, count) in counts {
                 total += Int64(count)
-                var entry = deadLettered[reason] ?? (Counter(label: "sluice_dead_lettered_total", dimensions: dimensions + [("reason", reason)]), 0)
+                let key = reason + "\u{0}" + rule
+                var entry = deadLettered[key]
+                    ?? (Counter(label: "sluice_dead_lettered_total", dimensions: dimensions + [("reason", reason), ("rule", Self.labelValue(rule))]), 0)
                 if count > entry.reported {
                     entry.counter.increment(by: count - entry.reported)
                     entry.reported = count
                 }
-                deadLettered[reason] = entry
+                deadLettered[key] = entry
             }
             totals.deadLettered = total
         }

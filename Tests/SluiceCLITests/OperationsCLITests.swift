@@ -46,7 +46,7 @@ import Testing
         #expect(scrape.status == 200)
         #expect((value(scrape.body, #"sluice_records_in_total{pipeline="sensor-features"}"#) ?? 0) > 0, "\(scrape.body)")
         #expect((value(scrape.body, #"sluice_micro_batch_seconds_count{pipeline="sensor-features"}"#) ?? 0) > 0)
-        #expect((value(scrape.body, #"sluice_dead_lettered_total{pipeline="sensor-features",reason="missing_required"}"#) ?? 0) > 0)
+        #expect((value(scrape.body, #"sluice_dead_lettered_total{pipeline="sensor-features",reason="missing_required",rule="require(temp)"}"#) ?? 0) > 0)
         #expect(scrape.body.contains(#"sluice_operator_rows_in_total{pipeline="sensor-features",operator="stage 1: require(temp, humidity)"}"#))
         #expect(get(base + "/healthz").status == 200)
         let status = get(base + "/status.json")

@@ -16,8 +16,8 @@ import Testing
         metrics.operatorProcessed(1, rowsIn: 140, rowsOut: 3)
         metrics.recordsWritten(3, watermark: PipelineMetrics.wallMilliseconds() - 2000)
         metrics.microBatchCompleted(seconds: 0.003)
-        metrics.sample(deadLetters: [("missing_required", 10)])
-        metrics.sample(deadLetters: [("missing_required", 12), ("late_event", 1)])
+        metrics.sample(deadLetters: [("missing_required", "require(temp)", 10)])
+        metrics.sample(deadLetters: [("missing_required", "require(temp)", 12), ("late_event", "window tumbling(10s) by k", 1)])
         metrics.checkpointed(seconds: 0.05, fileBytes: 4096, stateBytes: 10_000)
         let text = String(decoding: exporter.render(), as: UTF8.self)
         for expected in [
@@ -26,8 +26,8 @@ import Testing
             #"sluice_records_out_total{pipeline="metrics-test"} 3"#,
             #"sluice_operator_rows_in_total{pipeline="metrics-test",operator="stage 1: require(temp)"} 150"#,
             #"sluice_operator_rows_out_total{pipeline="metrics-test",operator="stage 1: window 'tumbling'"} 3"#,
-            #"sluice_dead_lettered_total{pipeline="metrics-test",reason="missing_required"} 12"#,
-            #"sluice_dead_lettered_total{pipeline="metrics-test",reason="late_event"} 1"#,
+            #"sluice_dead_lettered_total{pipeline="metrics-test",reason="missing_required",rule="require(temp)"} 12"#,
+            #"sluice_dead_lettered_total{pipeline="metrics-test",reason="late_event",rule="window tumbling(10s) by k"} 1"#,
             #"sluice_micro_batch_seconds_count{pipeline="metrics-test"} 1"#,
             #"sluice_checkpoint_bytes{pipeline="metrics-test"} 4096"#,
             #"sluice_up{pipeline="metrics-test"} 1"#,
