@@ -106,7 +106,7 @@ enum ReplayFileSystem {
 
     /// Writes `parts` to `path` atomically: a temporary file beside it, fsync, rename, fsync of the directory.
     static func writeAtomically(_ path: String, temporary: String, directory: String,
-                                _ parts: [UnsafeRawBufferPointer]) throws(ReplayError) {
+                                _ parts: [UnsafeRawBufferPointer], sync: Bool = true) throws(ReplayError) {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
         var ok = false
@@ -129,7 +129,7 @@ enum ReplayFileSystem {
                 left -= n
             }
         }
-        guard fsync(fd) == 0 else { throw .io(operation: "sync", path: temporary, errno: errno) }
+        guard !sync || fsync(fd) == 0 else { throw .io(operation: "sync", path: temporary, errno: errno) }
         ok = true
         guard close(fd) == 0 else {
             unlink(temporary)
@@ -140,7 +140,7 @@ enum ReplayFileSystem {
             unlink(temporary)
             throw .io(operation: "rename into", path: path, errno: e)
         }
-        syncDirectory(directory)
+        if sync { syncDirectory(directory) }
     }
 
     /// Makes a rename or unlink in `path` durable. Best effort: some file systems refuse it.
