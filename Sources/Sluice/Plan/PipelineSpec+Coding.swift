@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // The readable spec form of steps and rules: each is a one-key object.
 
 extension Step: Codable {
-    private static let keys = ["clean", "normalize", "derive", "select", "window", "enrich", "retain", "features"]
+    private static let keys = ["clean", "normalize", "derive", "select", "window", "enrich", "retain", "features", "anonymize"]
 
     private struct DeriveBody: Codable { var name: String; var expr: Expr }
 
@@ -18,6 +24,7 @@ extension Step: Codable {
         case "enrich": self = .enrich(try c.decode(EnrichSpec.self, forKey: k))
         case "retain": self = .retain(try c.decode(RetainSpec.self, forKey: k))
         case "features": self = .features(try c.decode(FeatureSpec.self, forKey: k))
+        case "anonymize": self = .anonymize(try c.decode([AnonymizeRule].self, forKey: k))
         default: self = .window(try c.decode(WindowSpec.self, forKey: k))
         }
     }
@@ -33,6 +40,52 @@ extension Step: Codable {
         case .enrich(let spec): try c.encode(spec, forKey: AnyCodingKey("enrich"))
         case .retain(let spec): try c.encode(spec, forKey: AnyCodingKey("retain"))
         case .features(let spec): try c.encode(spec, forKey: AnyCodingKey("features"))
+        case .anonymize(let rules): try c.encode(rules, forKey: AnyCodingKey("anonymize"))
+        }
+    }
+}
+
+extension AnonymizeRule: Codable {
+    private static let keys = ["drop", "mask", "hash"]
+    private struct Mask: Codable { var field: String; var keep_last: Int?; var with: String? }
+    private struct Hash: Codable {
+        var field: String
+        var salt: String?
+        /// The salt from an environment variable, so it need not be written into the spec.
+        var salt_env: String?
+        var `as`: String?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let (c, key) = try decoder.singleKey(known: Self.keys, what: "anonymize rule")
+        let k = AnyCodingKey(key)
+        switch key {
+        case "drop": self = .drop(try c.decode(String.self, forKey: k))
+        case "mask":
+            let m = try c.decode(Mask.self, forKey: k)
+            self = .mask(field: m.field, keepLast: m.keep_last ?? 0, with: m.with ?? "*")
+        default:
+            let h = try c.decode(Hash.self, forKey: k)
+            var salt = h.salt
+            if let name = h.salt_env {
+                guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else {
+                    throw DecodingError.dataCorruptedError(forKey: k, in: c, debugDescription: "hash(\(h.field)): the environment variable \(name) (salt_env) is not set")
+                }
+                salt = value
+            }
+            guard let salt, !salt.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: k, in: c, debugDescription: "hash(\(h.field)) needs a salt (salt: or salt_env:); without one, hashes of guessable values can be reversed")
+            }
+            self = .hash(field: h.field, salt: salt, as: h.as)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        switch self {
+        case .drop(let f): try c.encode(f, forKey: AnyCodingKey("drop"))
+        case .mask(let f, let keep, let with): try c.encode(Mask(field: f, keep_last: keep == 0 ? nil : keep, with: with == "*" ? nil : with), forKey: AnyCodingKey("mask"))
+        case .hash(let f, let salt, let a): try c.encode(Hash(field: f, salt: salt, salt_env: nil, as: a), forKey: AnyCodingKey("hash"))
         }
     }
 }

@@ -60,6 +60,26 @@ public enum Step: Sendable, Hashable {
     /// Adds streaming features per key (lags, rolling statistics, EWMA, running normalization)
     /// and stateless ones (time parts, hashing, one-hot).
     case features(FeatureSpec)
+    /// Privacy before data leaves a device: drop a field, mask it, or replace it by a salted hash.
+    case anonymize([AnonymizeRule])
+}
+
+/// One field's treatment in an `anonymize` step.
+public enum AnonymizeRule: Sendable, Hashable {
+    /// The field is removed: later steps and the output do not see it.
+    case drop(String)
+    /// Every character but the last `keepLast` becomes `with` (`+4915********89` style; null stays null).
+    case mask(field: String, keepLast: Int = 0, with: String = "*")
+    /// The value becomes a keyed hash (SipHash-2-4 under a key derived from `salt`), as 16 hex digits:
+    /// equal values stay equal — they still group, join and count distinct — but the raw value cannot be
+    /// recovered, nor guessed by hashing candidates, without the salt. Written to `as`, else in place.
+    case hash(field: String, salt: String, as: String? = nil)
+
+    public var field: String {
+        switch self {
+        case .drop(let f), .mask(let f, _, _), .hash(let f, _, _): return f
+        }
+    }
 }
 
 public enum CleanRule: Sendable, Hashable {

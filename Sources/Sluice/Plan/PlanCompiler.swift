@@ -53,6 +53,9 @@ public enum PlanCompiler {
             case .enrich(let e):
                 try builder.addEnrich(e, resources: resources, deadLetters: deadLetters, where: where_)
                 fused.append("enrich(\(e.fields.map(\.name).joined(separator: ", ")))")
+            case .anonymize(let rules):
+                for rule in rules { try builder.addAnonymize(rule, where: where_) }
+                fused.append("anonymize(\(rules.map(\.field).joined(separator: ", ")))")
             case .features(let f):
                 try builder.addFeatures(f, dictionaries: stageIndex == 1 ? dictionaries : [:], deadLetters: deadLetters, where: where_)
                 fused.append("features(\(f.features.flatMap(\.outputs).map(\.name).joined(separator: ", ")))")
@@ -97,6 +100,15 @@ public enum PlanCompiler {
         case .enrich(let e): return e.fields.map(\.name)
         case .retain: return []
         case .features(let f): return f.features.flatMap(\.outputs).map(\.name)
+        case .anonymize(let rules):
+            // Rewritten fields are no longer the raw input strings a decoder could dictionary-encode.
+            return rules.compactMap {
+                switch $0 {
+                case .drop: return nil
+                case .mask(let f, _, _): return f
+                case .hash(let f, _, let a): return a ?? f
+                }
+            }
         }
     }
 }
@@ -112,6 +124,7 @@ extension Step {
         case .enrich: return "enrich"
         case .retain: return "retain"
         case .features: return "features"
+        case .anonymize: return "anonymize"
         }
     }
 }
@@ -139,6 +152,25 @@ struct StageBuilder {
             throw PlanError.unknownField(name, in: Schema(visible.map { layout.fields[$0] }), context: context)
         }
         return slot
+    }
+
+    mutating func addAnonymize(_ rule: AnonymizeRule, where context: String) throws(PlanError) {
+        let slot = try slotOf(rule.field, context: "anonymize in \(context)")
+        switch rule {
+        case .drop:
+            // Out of sight for every later step and the output; the bytes die with the batch.
+            visible.removeAll { $0 == slot }
+        case .mask(let field, let keepLast, let with):
+            guard layout.fields[slot].type == .string else { throw PlanError("mask needs a string, '\(field)' is \(layout.fields[slot].type) (\(context)); coerce it to string first") }
+            guard keepLast >= 0 else { throw PlanError("mask(\(field)): keep_last must not be negative (\(context))") }
+            guard with.utf8.count == 1 else { throw PlanError("mask(\(field)): 'with' must be one ASCII character, not '\(with)' (\(context))") }
+            operators.append(MaskColumn(field: field, slot: slot, keepLast: keepLast, mask: with.utf8.first!))
+        case .hash(let field, let salt, let output):
+            let type = layout.fields[slot].type
+            guard type == .string || type == .int64 else { throw PlanError("hash needs a string or an integer, '\(field)' is \(type) (\(context))") }
+            let to = targetSlot(output ?? field, .string)
+            operators.append(SaltedHashColumn(field: field, from: slot, fromType: type, to: to, salt: salt))
+        }
     }
 
     /// Hides a slot's name (a replaced field), keeping its data.
@@ -178,6 +210,7 @@ struct StageBuilder {
         case .enrich(let e): try addEnrich(e, resources: nil, deadLetters: deadLetters, where: context)
         case .retain(let r): try addRetain(r, where: context)
         case .features(let f): try addFeatures(f, dictionaries: [:], deadLetters: deadLetters, where: context)
+        case .anonymize(let rules): for r in rules { try addAnonymize(r, where: context) }
         }
     }
 
