@@ -7,7 +7,7 @@ struct BenchSpoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-spool",
         abstract: "Benchmark the store-and-forward spool: append rate, then drain (read + acknowledge) rate, with fsync on and off.",
-        discussion: "Records are window results of the canonical pipeline (CSV lines of about 70 bytes). Build with `swift build -c release` first.")
+        discussion: "Records look like the canonical pipeline's window results (CSV lines of about 70 bytes, 100 000 distinct). Build with `swift build -c release` first.")
 
     @Option(name: .shortAndLong, help: "Records to append and drain.")
     var records: Int = 2_000_000
@@ -25,10 +25,15 @@ struct BenchSpoolCommand: ParsableCommand {
         #if DEBUG
         printError("warning: this is a debug build; use `swift build -c release` and .build/release/sluice for meaningful figures")
         #endif
-        let lines: [[UInt8]] = (0..<1000).map { i in
-            Array("s\(String(format: "%04d", i)),1700000\(String(format: "%06d", i * 10_000)),10,\(Double(i) / 7),-1.25,2.5,\(Double(i) * 0.125)".utf8)
+        // 100 000 distinct results (more than a segment holds, so compression sees no repeats): sensor,
+        // window start, count and four pseudo-random aggregates, as the canonical pipeline writes them.
+        var random = SplitMix(seed: 42)
+        let distinct = 100_000
+        let lines: [[UInt8]] = (0..<distinct).map { i in
+            func value() -> String { String(format: "%.6f", Double(random.next() % 4_000_000) / 1_000_000 - 2) }
+            return Array("s\(String(format: "%04d", i % 1000)),\(1_700_000_000_000 + (i / 1000) * 10_000),\(5 + random.next() % 10),\(value()),\(value()),\(value()),\(value())".utf8)
         }
-        let raw = (0..<records).reduce(0) { $0 + lines[$1 % 1000].count }
+        let raw = (0..<records).reduce(0) { $0 + lines[$1 % distinct].count }
         print("sluice bench-spool: \(records) records (\(fixed(Double(raw) / 1_048_576, 1)) MiB raw), segments of \(segmentKiB) KiB, drained \(batch) per read")
         for fsync in SpoolOptions.Fsync.allCases {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-spool-\(getpid())-\(fsync.rawValue)").path
@@ -40,7 +45,7 @@ struct BenchSpoolCommand: ParsableCommand {
                 throw RuntimeError("\(error)")
             }
             var start = monotonicSeconds()
-            for i in 0..<records { try spool.append(lines[i % 1000]) }
+            for i in 0..<records { try spool.append(lines[i % distinct]) }
             try spool.flush()
             let writeSeconds = monotonicSeconds() - start
             let onDisk = spool.stats.bytes
@@ -55,5 +60,18 @@ struct BenchSpoolCommand: ParsableCommand {
             print("  fsync \(fsync.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)): append \(formatRate(Double(records) / writeSeconds)) records/s (\(fixed(Double(raw) / 1_048_576 / writeSeconds, 1)) MiB/s raw), "
                   + "drain \(formatRate(Double(records) / drainSeconds)) records/s (\(fixed(Double(raw) / 1_048_576 / drainSeconds, 1)) MiB/s raw); \(fixed(Double(onDisk) / 1_048_576, 1)) MiB on disk (zstd \(fixed(Double(raw) / Double(max(1, onDisk)), 1))x)")
         }
+    }
+}
+
+/// A small deterministic generator (splitmix64) for benchmark data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
