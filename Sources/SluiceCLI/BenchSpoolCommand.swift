@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceML
 
 /// Spool write and drain rates: what store-and-forward costs on this disk.
 struct BenchSpoolCommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct BenchSpoolCommand: ParsableCommand {
         #endif
         // 100 000 distinct results (more than a segment holds, so compression sees no repeats): sensor,
         // window start, count and four pseudo-random aggregates, as the canonical pipeline writes them.
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         let distinct = 100_000
         let lines: [[UInt8]] = (0..<distinct).map { i in
             func value() -> String { String(format: "%.6f", Double(random.next() % 4_000_000) / 1_000_000 - 2) }
@@ -63,15 +64,3 @@ struct BenchSpoolCommand: ParsableCommand {
     }
 }
 
-/// A small deterministic generator (splitmix64) for benchmark data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

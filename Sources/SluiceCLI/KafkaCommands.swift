@@ -208,27 +208,17 @@ struct LagCommand: ParsableCommand {
         commandName: "lag",
         abstract: "Show a consumer group's committed offset, the end offset and the lag per partition of a topic (and the latest checkpoint).")
 
-    @Option(help: "Bootstrap servers (host:port,...).")
-    var brokers: String
-
-    @Option(help: "Topic the group reads.")
-    var topic: String
-
-    @Option(help: "Consumer group (a `sluice run` uses ?group=G, default sluice-TOPIC).")
-    var group: String?
+    @OptionGroup var kafka: KafkaGroupOptions
 
     @Option(help: "Also show the latest checkpoint in this directory (`sluice run --checkpoint-dir`).")
     var checkpointDir: String?
-
-    @Option(help: "A librdkafka properties file (key=value lines).")
-    var kafkaConfig: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
-        let lag = try ConsumerLag.measure(bootstrapServers: brokers, topic: topic, group: group ?? "sluice-\(topic)",
-                                          settings: try KafkaProperties.load(kafkaConfig))
+        let lag = try ConsumerLag.measure(bootstrapServers: kafka.brokers, topic: kafka.topic, group: kafka.groupName,
+                                          settings: try KafkaProperties.load(kafka.kafkaConfig))
         var checkpoint: Checkpoint?
         if let checkpointDir {
             do {
@@ -262,4 +252,21 @@ struct LagCommand: ParsableCommand {
             print("latest checkpoint: \(checkpoint.id) of pipeline \(checkpoint.pipeline), \(String(format: "%.1f", Double(now - checkpoint.createdAtMilliseconds) / 1000)) s old, \(checkpoint.stateBytes) bytes of state, \(checkpoint.shards) shards")
         }
     }
+}
+
+/// Which consumer group on which topic of which cluster: what `lag` and `status` look at.
+struct KafkaGroupOptions: ParsableArguments {
+    @Option(help: "Bootstrap servers (host:port,...).")
+    var brokers: String
+
+    @Option(help: "Topic the group reads.")
+    var topic: String
+
+    @Option(help: "Consumer group (a `sluice run` uses ?group=G, default sluice-TOPIC).")
+    var group: String?
+
+    @Option(help: "A librdkafka properties file (key=value lines).")
+    var kafkaConfig: String?
+
+    var groupName: String { group ?? "sluice-\(topic)" }
 }

@@ -17,14 +17,7 @@ struct StatusCommand: ParsableCommand {
             worker per partition.
             """)
 
-    @Option(help: "Bootstrap servers (host:port,...).")
-    var brokers: String
-
-    @Option(help: "Topic the group reads.")
-    var topic: String
-
-    @Option(help: "Consumer group (a `sluice run` uses ?group=G, default sluice-TOPIC).")
-    var group: String?
+    @OptionGroup var kafka: KafkaGroupOptions
 
     @Option(help: "The workers' shared checkpoint directory.")
     var checkpointDir: String
@@ -38,15 +31,12 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "A worker whose status is older than this many seconds is shown as lost (default: three of its save intervals plus 2 s).")
     var staleAfter: Double?
 
-    @Option(help: "A librdkafka properties file (key=value lines).")
-    var kafkaConfig: String?
-
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
-        let settings = try KafkaProperties.load(kafkaConfig)
-        let groupName = group ?? "sluice-\(topic)"
+        let settings = try KafkaProperties.load(kafka.kafkaConfig)
+        let groupName = kafka.groupName, topic = kafka.topic, brokers = kafka.brokers
         let first = try ConsumerLag.measure(bootstrapServers: brokers, topic: topic, group: groupName, settings: settings)
         let started = Date()
         if sample > 0 { usleep(UInt32(sample * 1_000_000)) }

@@ -112,6 +112,15 @@ extension KafkaCLITests {
         #expect(r.status == 0, "\(r.stderr)")
     }
 
+    /// The windows of one worker alone on the whole topic, run to the end (the reference).
+    func singleWorkerWindows(_ dir: TempDir, _ broker: Broker) throws -> [String] {
+        let reference = try WorkerGroup(dir, broker, topic: "sensors", group: "single", output: "single")
+        try reference.start("only")
+        #expect(try reference.waitUntilCaughtUp(), "\(reference.logs)")
+        #expect(reference.stopAll())
+        return try reference.windows()
+    }
+
     /// Checks a group's windows against one worker's: the same set, each window with one value
     /// (replays after a crash are identical), and one worker's are the file run's but for the
     /// windows still open at the end (the last of each sensor).
@@ -162,11 +171,7 @@ extension KafkaCLITests {
         #expect(logs.contains("resume from saved state"), "partitions moved with their state: \(logs)")
         let got = try group.windows()
 
-        let reference = try WorkerGroup(dir, broker, topic: "sensors", group: "single", output: "single")
-        try reference.start("only")
-        #expect(try reference.waitUntilCaughtUp(), "\(reference.logs)")
-        #expect(reference.stopAll())
-        try expectSameWindows(got, as: try reference.windows(), events: n, in: dir)
+        try expectSameWindows(got, as: try singleWorkerWindows(dir, broker), events: n, in: dir)
     }
 
     /// A worker killed (`kill -9`) in the middle of a rebalance, after it gave up its partitions and
@@ -193,11 +198,7 @@ extension KafkaCLITests {
         #expect(group.stopAll(), "\(group.logs)")
         let got = try group.windows()
 
-        let reference = try WorkerGroup(dir, broker, topic: "sensors", group: "single", output: "single")
-        try reference.start("only")
-        #expect(try reference.waitUntilCaughtUp(), "\(reference.logs)")
-        #expect(reference.stopAll())
-        try expectSameWindows(got, as: try reference.windows(), events: n, in: dir)
+        try expectSameWindows(got, as: try singleWorkerWindows(dir, broker), events: n, in: dir)
     }
 }
 

@@ -16,15 +16,8 @@ struct CheckpointEnvelope {
 
     /// Writes `raw` durably to `directory/name` (through `directory/temporaryName`); returns the file size.
     func write(_ raw: [UInt8], directory: String, name: String, temporaryName: String) throws(CheckpointError) -> Int {
-        var compressed = [UInt8](repeating: 0, count: Zstd.compressBound(raw.count))
-        let compressedSize = raw.withUnsafeBytes { src in
-            compressed.withUnsafeMutableBytes { dst in Result { () throws(ReplayError) in try zstd.compress(src, into: dst) } }
-        }
-        let n: Int
-        switch compressedSize {
-        case .success(let size): n = size
-        case .failure(let error): throw .corrupt("zstd: \(error)")
-        }
+        let compressed: [UInt8]
+        do { compressed = try zstd.compress(raw) } catch { throw .corrupt("zstd: \(error)") }
         var header = Self.magic
         withUnsafeBytes(of: Self.version.littleEndian) { header += $0 }
         withUnsafeBytes(of: UInt64(raw.count).littleEndian) { header += $0 }
@@ -32,13 +25,12 @@ struct CheckpointEnvelope {
         let written = header.withUnsafeBytes { h in
             compressed.withUnsafeBytes { c in
                 Result { () throws(ReplayError) in
-                    try ReplayFileSystem.writeAtomically(directory + "/" + name, temporary: directory + "/" + temporaryName, directory: directory,
-                                                         [h, UnsafeRawBufferPointer(rebasing: c[0..<n])])
+                    try ReplayFileSystem.writeAtomically(directory + "/" + name, temporary: directory + "/" + temporaryName, directory: directory, [h, c])
                 }
             }
         }
         if case .failure(let error) = written { throw Self.converted(error) }
-        return header.count + n
+        return header.count + compressed.count
     }
 
     /// The checked, decompressed bytes of the file at `path`.

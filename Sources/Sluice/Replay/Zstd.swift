@@ -37,6 +37,16 @@ final class Zstd {
         return n
     }
 
+    /// `raw` as one zstd frame (checkpoint files and spool segments compress whole buffers).
+    func compress(_ raw: [UInt8]) throws(ReplayError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Self.compressBound(raw.count))
+        let size = raw.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in Result { () throws(ReplayError) in try compress(src, into: dst) } }
+        }
+        out.removeLast(out.count - (try size.get()))
+        return out
+    }
+
     /// Decompresses one whole frame of exactly `expectedSize` bytes, or explains why it cannot.
     func decompress(_ source: UnsafeRawBufferPointer, expectedSize: Int) -> Result<[UInt8], SegmentCorruption> {
         let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)

@@ -163,15 +163,9 @@ public final class Spool: @unchecked Sendable {
 
     private func sealLocked() throws(SpoolError) {
         guard tailCount > 0 else { return }
-        var compressed = [UInt8](repeating: 0, count: Zstd.compressBound(tail.count))
-        let size = tail.withUnsafeBytes { src in
-            compressed.withUnsafeMutableBytes { dst in Result { () throws(ReplayError) in try zstd.compress(src, into: dst) } }
-        }
-        let n: Int
-        switch size {
-        case .success(let s): n = s
-        case .failure(let error): throw .invalid("zstd: \(error)")
-        }
+        let compressed: [UInt8]
+        do { compressed = try zstd.compress(tail) } catch { throw .invalid("zstd: \(error)") }
+        let n = compressed.count
         let header = SpoolSegmentHeader(firstSequence: tailFirstSequence, count: tailCount, rawSize: UInt32(tail.count), crc: CRC32.checksum(tail),
                                         createdMilliseconds: tailCreatedMilliseconds)
         let name = SpoolSegmentHeader.fileName(tailFirstSequence)
@@ -180,7 +174,7 @@ public final class Spool: @unchecked Sendable {
             compressed.withUnsafeBytes { c in
                 Result { () throws(ReplayError) in
                     try ReplayFileSystem.writeAtomically(directory + "/" + name, temporary: directory + "/." + name + ".tmp", directory: directory,
-                                                         [h, UnsafeRawBufferPointer(rebasing: c[0..<n])], sync: options.fsync == .always)
+                                                         [h, c], sync: options.fsync == .always)
                 }
             }
         }
