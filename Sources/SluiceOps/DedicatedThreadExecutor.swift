@@ -3,18 +3,18 @@ import Foundation
 /// Runs Swift concurrency jobs on a thread of its own. The HTTP endpoints run their tasks here
 /// rather than on the global cooperative pool, which has one thread per core: a verb's threads (or a
 /// test runner's) that block in it would otherwise keep the server from ever being scheduled.
-final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
+public final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     // Safe: `jobs` is guarded by `condition`; jobs run only on the executor's own thread.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
-    init(name: String) {
+    public init(name: String) {
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = name
         thread.start()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         condition.lock()
         jobs.append(unowned)

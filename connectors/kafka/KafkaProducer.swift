@@ -82,6 +82,14 @@ public final class KafkaProducer {
     public var delivered: Int { reports.delivered }
     public var failed: Int { reports.failed }
 
+    /// Waits up to `timeoutMilliseconds` for queued messages to be delivered (or fail); returns how
+    /// many are still outstanding. Unlike ``flush(timeoutMilliseconds:)`` it judges nothing: the caller
+    /// compares ``failed`` before and after.
+    public func waitForDeliveries(timeoutMilliseconds: Int) -> Int {
+        _ = rd_kafka_flush(rk, Int32(timeoutMilliseconds))
+        return Int(rd_kafka_outq_len(rk))
+    }
+
     /// Waits until every queued message is delivered or failed; throws if any failed or the
     /// timeout passed with messages still queued.
     public func flush(timeoutMilliseconds: Int = 60_000) throws {

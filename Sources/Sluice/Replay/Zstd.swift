@@ -62,3 +62,18 @@ final class Zstd {
         return .success(out)
     }
 }
+
+/// zstd for callers outside the core library (the edge agent compresses what it forwards).
+public enum ZstdCompression {
+    /// `bytes` as one zstd frame at `level` (3: libzstd's default; negative levels are faster).
+    public static func compress(_ bytes: [UInt8], level: Int32 = 3) throws -> [UInt8] {
+        try Zstd(level: level).compress(bytes)
+    }
+
+    /// One zstd frame back to its bytes (at most `limit`), or nil if it is not a whole frame.
+    public static func decompress(_ frame: [UInt8], limit: Int = 1 << 30) -> [UInt8]? {
+        let declared = frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        guard declared < UInt64.max - 1, declared <= UInt64(limit) else { return nil }
+        return try? frame.withUnsafeBytes { Zstd(level: 3).decompress($0, expectedSize: Int(declared)) }.get()
+    }
+}
