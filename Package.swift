@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "SluiceKafka", dependencies: ["Sluice", "SluiceFiles", "CRdKafka"], path: "connectors/kafka"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         // The edge agent's parts (issue #7, in progress): forwarding the spool upstream (Kafka, HTTP) with backoff.
-        .target(name: "SluiceEdge", dependencies: ["Sluice", "SluiceKafka"], path: "edge"),
+        .target(name: "SluiceEdge", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka"], path: "edge"),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
         .target(name: "SluiceML", dependencies: ["Sluice"], path: "Sources/SluiceML"),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SluiceKafkaTests", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceWorkload", "SluicePipelines"], path: "Tests/SluiceKafkaTests"),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], path: "Tests/SluiceWorkloadTests"),
         .testTarget(name: "SluiceOpsTests", dependencies: ["Sluice", "SluiceOps"], path: "Tests/SluiceOpsTests"),
-        .testTarget(name: "SluiceEdgeTests", dependencies: ["Sluice", "SluiceEdge", "SluiceKafka", "SluiceOps",
+        .testTarget(name: "SluiceEdgeTests", dependencies: ["Sluice", "SluiceFiles", "SluiceEdge", "SluiceKafka", "SluiceOps",
                                                             .product(name: "Hummingbird", package: "hummingbird")], path: "Tests/SluiceEdgeTests"),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceWorkload", "SluiceML"], path: "Tests/SluiceCLITests", exclude: ["Golden"]),
     ],
