@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka", "SluiceOps",
+                "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka", "SluiceOps", "SluiceEdge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

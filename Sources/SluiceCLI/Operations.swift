@@ -80,7 +80,7 @@ final class Operations: @unchecked Sendable {
     /// Starts the sampler: once a second it records dead letters, watermark, consumer lag and partitions; every
     /// `--summary-interval` seconds (when ``logsSummaries``) it logs a progress line.
     func startSampling(deadLetters: DeadLetters?, consumerLag: (@Sendable () -> Int64?)? = nil,
-                       partitions: (@Sendable () -> [StatusBoard.Partition])? = nil, quiet: Bool = false) {
+                       partitions: (@Sendable () -> [StatusBoard.Partition])? = nil, quiet: Bool = false, extra: (@Sendable () -> Void)? = nil) {
         samplerStarted = true
         let interval = options.summaryInterval
         let summaries = logsSummaries && !quiet
@@ -111,6 +111,7 @@ final class Operations: @unchecked Sendable {
                 board.add(.init(t: StatusBoard.now(), recordsIn: counts.recordsIn, recordsOut: counts.recordsOut, deadLettered: counts.deadLettered,
                                 lag: lag, watermark: watermark == .min ? nil : watermark))
                 if let partitions { board.setPartitions(partitions()) }
+                extra?()
             }
         }.start()
     }

@@ -174,3 +174,43 @@ public final class TrainingMetrics: Sendable {
 
     public func serving(_ v: Int) { version.record(v) }
 }
+
+/// `sluice edge`'s metrics: the spool, the upstream, and the bytes before and after pre-aggregation.
+public final class EdgeMetrics: Sendable {
+    let spoolBytes: Gauge
+    let spoolPending: Gauge
+    let spoolOldestAge: Gauge
+    let spoolDropped: Gauge
+    let spoolQuarantined: Gauge
+    let upstreamUp: Gauge
+    let delivered: Gauge
+    let inputBytes: Gauge
+    let outputBytes: Gauge
+
+    public init(pipeline: String) {
+        let d = [("pipeline", pipeline)]
+        spoolBytes = Gauge(label: "sluice_spool_bytes", dimensions: d)
+        spoolPending = Gauge(label: "sluice_spool_pending_records", dimensions: d)
+        spoolOldestAge = Gauge(label: "sluice_spool_oldest_age_seconds", dimensions: d)
+        spoolDropped = Gauge(label: "sluice_spool_dropped_records", dimensions: d)
+        spoolQuarantined = Gauge(label: "sluice_spool_quarantined_segments", dimensions: d)
+        upstreamUp = Gauge(label: "sluice_upstream_up", dimensions: d)
+        delivered = Gauge(label: "sluice_upstream_delivered_records", dimensions: d)
+        inputBytes = Gauge(label: "sluice_edge_input_bytes", dimensions: d)
+        outputBytes = Gauge(label: "sluice_edge_output_bytes", dimensions: d)
+    }
+
+    /// Once a second: `outputBytes` are the pre-aggregated results written to the spool (before compression).
+    public func sample(spool: SpoolStats, upstreamUp up: Bool, delivered records: Int64, inputBytes input: Int64, outputBytes output: Int64) {
+        spoolBytes.record(spool.bytes)
+        spoolPending.record(spool.pendingRecords)
+        let age = spool.oldestPendingMilliseconds.map { Double(PipelineMetrics.wallMilliseconds() - $0) / 1000 } ?? 0
+        spoolOldestAge.record(max(0, age))
+        spoolDropped.record(spool.dropped)
+        spoolQuarantined.record(spool.quarantinedSegments)
+        upstreamUp.record(up ? 1 : 0)
+        delivered.record(records)
+        inputBytes.record(input)
+        outputBytes.record(output)
+    }
+}

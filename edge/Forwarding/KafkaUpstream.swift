@@ -2,9 +2,9 @@ import SluiceKafka
 
 /// Forwards to a Kafka topic: an idempotent, zstd-compressing producer whose messages never time out
 /// (`message.timeout.ms=0`), so while the brokers are away librdkafka holds and retries them, in order,
-/// and ``send(_:)`` waits — the spool, not the producer, is where data accumulates. Records are keyed
-/// by their first `keyFields` comma-separated values (the window key), so a key's results share a
-/// partition and replays are idempotent by key.
+/// and ``send(_:)`` waits — the spool, not the producer, is where data accumulates. CSV records are
+/// keyed by their first `keyFields` comma-separated values (the window key), so a key's results share
+/// a partition and replays are idempotent by key; `keyFields: 0` sends them without a key.
 public final class KafkaUpstream: Upstream {
     public let topic: String
     public let bootstrapServers: String
@@ -33,7 +33,7 @@ public final class KafkaUpstream: Upstream {
                 if commas == keyFields { end = i; break }
             }
             try record.withUnsafeBytes { value in
-                try producer.send(topic: topic, key: UnsafeRawBufferPointer(rebasing: value[0..<end]), value: value)
+                try producer.send(topic: topic, key: keyFields > 0 ? UnsafeRawBufferPointer(rebasing: value[0..<end]) : nil, value: value)
             }
         }
         // Until every message is acknowledged or refused: while the brokers are away they stay queued

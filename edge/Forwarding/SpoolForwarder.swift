@@ -57,10 +57,18 @@ public final class SpoolForwarder: @unchecked Sendable {
     }
 
     /// Stops after the send in progress (if any); what is not acknowledged stays in the spool.
-    public func stop() {
+    /// Returns false if that send did not end within `timeoutSeconds` (a Kafka send waits while the
+    /// brokers are away): its records are still unacknowledged and go out again after a restart.
+    @discardableResult
+    public func stop(timeoutSeconds: Double = .infinity) -> Bool {
         lock.withLock { stopping = true }
         wake.signal()
-        if started { finished.wait() }
+        guard started else { return true }
+        if timeoutSeconds.isInfinite {
+            finished.wait()
+            return true
+        }
+        return finished.wait(timeout: .now() + timeoutSeconds) == .success
     }
 
     /// Waits until everything in the spool was delivered (or `timeoutSeconds` passed); true if it was.
@@ -74,6 +82,19 @@ public final class SpoolForwarder: @unchecked Sendable {
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
+
+    /// For an upstream whose send waits instead of failing while it is away (Kafka holds the messages
+    /// and retries them): marks it down, logging once, while the send goes on waiting. The next
+    /// successful send marks it up again.
+    public func sendIsStalled(seconds: Double) {
+        let wasUp: Bool = lock.withLock {
+            let up = current.upstreamUp
+            current.upstreamUp = false
+            current.lastError = "no acknowledgement for \(Int(seconds)) s"
+            return up
+        }
+        if wasUp { log?("upstream \(upstream.name) is unreachable (no acknowledgement for \(Int(seconds)) s): records stay in the spool and are sent as soon as it is back", false) }
+    }
 
     private func run() {
         var random = SystemRandomNumberGenerator()

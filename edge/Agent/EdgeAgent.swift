@@ -1,0 +1,110 @@
+import Foundation
+import Sluice
+import SluiceFiles
+import SluiceKafka
+
+/// The edge agent: follows its input, runs the pipeline (cleaning, anonymisation, windowed
+/// pre-aggregation) with its window state checkpointed locally, writes the results to the spool,
+/// and forwards the spool upstream — so the device keeps working, and keeps its results, while the
+/// network is away.
+///
+/// Durability: a checkpoint holds the window state and the input position, and is written only after
+/// the output before it is in the spool and flushed; a restart resumes from it, so a half-built window
+/// is neither lost nor counted twice. Records leave the spool only when the upstream acknowledged them.
+public final class EdgeAgent: @unchecked Sendable {
+    // Safe: other threads (metrics, /healthz) use only the spool and the forwarder (both thread-safe),
+    // `stop` (thread-safe), and read the two byte counters, each written by one thread (aligned 64-bit
+    // loads; a sample may be a moment old, never torn).
+    public let config: EdgeConfig
+    public let spec: PipelineSpec
+    public let stop: StopSignal
+    public let spool: Spool
+    public let forwarder: SpoolForwarder
+    public let upstream: any Upstream
+    public let output: SpoolByteSink
+    public let runner: ParallelRunner
+    let source: any BlockSource
+    private let log: @Sendable (String, _ warning: Bool) -> Void
+
+    /// - Parameters: settings: librdkafka properties for a Kafka output; observer: the run's metrics.
+    public init(config: EdgeConfig, spec: PipelineSpec, settings: [String: String] = [:], observer: (any RunObserver)? = nil,
+                log: @escaping @Sendable (String, _ warning: Bool) -> Void) throws {
+        let problems = config.problems
+        guard problems.isEmpty else { throw EdgeError(problems.map(\.description).joined(separator: "; ")) }
+        self.config = config
+        self.spec = spec
+        self.log = log
+        let stop = StopSignal()
+        self.stop = stop
+        let state = config.stateDir
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        spool = try Spool(directory: state + "/spool", options: config.spoolOptions, onEvent: { event in
+            switch event {
+            case .dropped(let n, let segment): log("spool full: dropped \(n) unacknowledged records (\(segment), policy drop-oldest)", true)
+            case .quarantined(let segment, let reason, let n): log("spool segment \(segment) is corrupt (\(reason)): moved to quarantine/, \(n) records lost; going on", true)
+            }
+        })
+        let format = RecordFormat(rawValue: config.inputFormat) ?? .csv
+        if let file = config.input.file {
+            let tail = FileTailSource(path: file, format: format, hasHeader: config.input.header ?? true, stop: stop)
+            tail.onEvent = { log($0, false) }
+            source = tail
+        } else {
+            source = StoppableBlockSource(try FileBlockSource(path: "-", format: format, hasHeader: config.input.header ?? (format == .csv)), stop: stop)
+        }
+        let outFormat = RecordFormat(rawValue: config.output.format ?? "csv") ?? .csv
+        output = SpoolByteSink(spool: spool)
+        let sink = outFormat.makeEncoder(sink: output, csvHeader: false, wholeRecords: true)
+        runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink, deadLetters: DeadLetters(sink: nil))
+        runner.observer = observer
+        if source is any CheckpointableSource {
+            runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: state + "/checkpoints"), intervalSeconds: config.checkpointSeconds,
+                                                     restored: { checkpoint in log("resuming from checkpoint \(checkpoint.id): window state and input position restored", false) })
+        }
+        // Window results are keyed by the window's key fields: a key's results share a partition, so they arrive in order.
+        var keyFields = 0
+        for step in spec.steps { if case .window(let w) = step { keyFields = w.by.count } }
+        if let kafka = config.output.kafka {
+            upstream = try KafkaUpstream(bootstrapServers: kafka.brokers, topic: kafka.topic, keyFields: outFormat == .csv ? keyFields : 0, settings: settings)
+        } else {
+            let http = config.output.http!
+            let token = http.token ?? http.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+            upstream = HTTPUpstream(url: URL(string: http.url)!, token: token, contentType: outFormat == .csv ? "text/csv" : "application/x-ndjson",
+                                    timeoutSeconds: http.timeout.flatMap(EdgeConfig.seconds) ?? 10)
+        }
+        forwarder = SpoolForwarder(spool: spool, upstream: upstream, batchSize: config.output.batch ?? 1000,
+                                   log: { message, up in log(message, !up) })
+        if let kafka = upstream as? KafkaUpstream {
+            let forwarder = forwarder
+            // A Kafka send waits while the brokers are away: after 2 s without any acknowledgement, say so.
+            kafka.waiting = { seconds in if seconds >= 2 { forwarder.sendIsStalled(seconds: seconds) } }
+        }
+    }
+
+    /// Runs until ``stop`` is requested (SIGTERM) or stdin ends; then takes the final checkpoint, gives the
+    /// upstream a few seconds for what is left, and returns (undelivered records wait in the spool).
+    public func run() throws -> RunSummary {
+        forwarder.start()
+        let summary: RunSummary
+        do {
+            summary = try runner.run()
+        } catch {
+            forwarder.stop(timeoutSeconds: 3)
+            throw error
+        }
+        try spool.flush()
+        if !forwarder.drain(timeoutSeconds: 3) {
+            log("stopping with \(spool.stats.pendingRecords) records in the spool: they are sent after the next start", false)
+        }
+        forwarder.stop(timeoutSeconds: 3)
+        return summary
+    }
+
+    /// Bytes read from the input so far.
+    public var bytesIn: Int64 { source.bytesRead }
+}
+
+public struct EdgeError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

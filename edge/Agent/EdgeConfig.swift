@@ -1,0 +1,145 @@
+/// `sluice edge --config edge.yaml`: one process, one file. Every field is checked at start and
+/// every problem reported with its place in the file (``problems``), before anything runs.
+///
+/// ```yaml
+/// pipeline: sensor-features          # a built-in pipeline, or `spec: pipeline.yaml`
+/// input:
+///   file: /var/log/sensors.csv       # followed like tail -F (or `stdin: true`)
+///   format: csv                      # csv | ndjson
+/// state_dir: /var/lib/sluice-edge    # window checkpoints and the spool
+/// checkpoint_interval: 5s
+/// spool: {max_size: 64MiB, policy: block, fsync: always}
+/// output:
+///   kafka: {brokers: "broker:9092", topic: features}
+///   # or http: {url: "https://collector/ingest", token_env: COLLECTOR_TOKEN}
+/// metrics: {port: 9464}
+/// ```
+public struct EdgeConfig: Codable, Sendable, Equatable {
+    public struct Input: Codable, Sendable, Equatable {
+        public var file: String?
+        public var stdin: Bool?
+        public var format: String?
+        /// CSV: the first line names the columns (default true).
+        public var header: Bool?
+    }
+
+    public struct SpoolSection: Codable, Sendable, Equatable {
+        public var maxSize: String?
+        public var segmentSize: String?
+        public var policy: String?
+        public var fsync: String?
+        enum CodingKeys: String, CodingKey { case maxSize = "max_size", segmentSize = "segment_size", policy, fsync }
+    }
+
+    public struct Kafka: Codable, Sendable, Equatable {
+        public var brokers: String
+        public var topic: String
+        /// A librdkafka properties file (TLS, SASL).
+        public var config: String?
+    }
+
+    public struct HTTP: Codable, Sendable, Equatable {
+        public var url: String
+        public var token: String?
+        public var tokenEnv: String?
+        public var timeout: String?
+        enum CodingKeys: String, CodingKey { case url, token, tokenEnv = "token_env", timeout }
+    }
+
+    public struct Output: Codable, Sendable, Equatable {
+        public var kafka: Kafka?
+        public var http: HTTP?
+        /// How records are written: csv (no header) or ndjson.
+        public var format: String?
+        /// Records per send.
+        public var batch: Int?
+    }
+
+    public struct Metrics: Codable, Sendable, Equatable {
+        public var port: Int?
+        public var host: String?
+    }
+
+    public var pipeline: String?
+    public var spec: String?
+    public var input: Input
+    public var stateDir: String
+    public var checkpointInterval: String?
+    public var spool: SpoolSection?
+    public var output: Output
+    public var metrics: Metrics?
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, spec, input, stateDir = "state_dir", checkpointInterval = "checkpoint_interval", spool, output, metrics
+    }
+
+    /// One problem: where in the file (coding keys, e.g. `["spool", "policy"]`) and what.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var path: [String]
+        public var message: String
+        public var description: String { (path.isEmpty ? "" : path.joined(separator: ".") + ": ") + message }
+    }
+
+    /// Every problem in the configuration (empty: it can run).
+    public var problems: [Problem] {
+        var out: [Problem] = []
+        func add(_ path: [String], _ message: String) { out.append(Problem(path: path, message: message)) }
+        if (pipeline == nil) == (spec == nil) { add([], "give exactly one of `pipeline` (a built-in pipeline) and `spec` (a spec file)") }
+        if (input.file == nil) == (input.stdin != true) { add(["input"], "give exactly one of `file` (a file to follow) and `stdin: true`") }
+        if let f = input.format, !["csv", "ndjson"].contains(f) { add(["input", "format"], "'\(f)' is not a format: csv or ndjson") }
+        if input.format == nil, let file = input.file, !(file.hasSuffix(".csv") || file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl")) {
+            add(["input", "format"], "cannot tell the format of '\(file)' from its name: give format: csv or ndjson")
+        }
+        if stateDir.isEmpty { add(["state_dir"], "must not be empty") }
+        if let c = checkpointInterval, EdgeConfig.seconds(c) == nil { add(["checkpoint_interval"], "'\(c)' is not a duration (e.g. 500ms, 5s, 1m)") }
+        if let s = spool {
+            if let m = s.maxSize, EdgeConfig.bytes(m) == nil { add(["spool", "max_size"], "'\(m)' is not a size (e.g. 8MiB, 512KiB)") }
+            if let m = s.segmentSize, EdgeConfig.bytes(m) == nil { add(["spool", "segment_size"], "'\(m)' is not a size (e.g. 1MiB)") }
+            if let p = s.policy, !["block", "drop-oldest"].contains(p) { add(["spool", "policy"], "'\(p)' is not a policy: block or drop-oldest") }
+            if let f = s.fsync, !["always", "never"].contains(f) { add(["spool", "fsync"], "'\(f)' is not an fsync policy: always or never") }
+            if out.allSatisfy({ $0.path.first != "spool" }), let problem = spoolOptions.problem { add(["spool"], problem) }
+        }
+        if (output.kafka == nil) == (output.http == nil) { add(["output"], "give exactly one of `kafka` and `http`") }
+        if let k = output.kafka {
+            if k.brokers.isEmpty { add(["output", "kafka", "brokers"], "must not be empty") }
+            if k.topic.isEmpty { add(["output", "kafka", "topic"], "must not be empty") }
+        }
+        if let h = output.http {
+            if !(h.url.hasPrefix("http://") || h.url.hasPrefix("https://")) { add(["output", "http", "url"], "'\(h.url)' is not an http:// or https:// URL") }
+            if h.token != nil && h.tokenEnv != nil { add(["output", "http"], "give `token` or `token_env`, not both") }
+            if let t = h.timeout, EdgeConfig.seconds(t) == nil { add(["output", "http", "timeout"], "'\(t)' is not a duration") }
+        }
+        if let f = output.format, !["csv", "ndjson"].contains(f) { add(["output", "format"], "'\(f)' is not a format: csv or ndjson") }
+        if let b = output.batch, b < 1 { add(["output", "batch"], "must be at least 1") }
+        if let p = metrics?.port, !(0...65535).contains(p) { add(["metrics", "port"], "\(p) is not a port (0...65535)") }
+        return out
+    }
+
+    public var inputFormat: String { input.format ?? (input.file?.hasSuffix(".csv") == true ? "csv" : "ndjson") }
+    public var checkpointSeconds: Double { checkpointInterval.flatMap(EdgeConfig.seconds) ?? 5 }
+
+    public var spoolOptions: SpoolOptions {
+        let max = spool?.maxSize.flatMap(EdgeConfig.bytes) ?? 64 << 20
+        return SpoolOptions(maxBytes: max, segmentBytes: spool?.segmentSize.flatMap(EdgeConfig.bytes),
+                            policy: SpoolOptions.FullPolicy(rawValue: spool?.policy ?? "block") ?? .block,
+                            fsync: SpoolOptions.Fsync(rawValue: spool?.fsync ?? "always") ?? .always)
+    }
+
+    /// `500ms`, `5s`, `2m`, `1h`, or a plain number of seconds.
+    public static func seconds(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
+            if let v = Double(t.dropLast(suffix.count)), v > 0 { return v * scale }
+            return nil
+        }
+        return Double(t).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// `64MiB`, `512KiB`, `1GiB`, or plain bytes.
+    public static func bytes(_ text: String) -> Int? {
+        ByteCount(parsing: text).map(\.bytes).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
+import Foundation
+import Sluice
