@@ -7,7 +7,7 @@ import PackageDescription
 //   pipelines               example pipelines registered by name (sensor-features, ...)
 //   Sources/SluiceWorkload  the canonical benchmark workload: generator and checksum
 //   Sources/SluiceML        online learning: models, metrics, drift detection, retraining, registry
-//   edge                    the edge agent's parts: spool forwarding to Kafka or HTTP with backoff (issue #7)
+//   edge                    the edge agent: inputs (file tail, stdin, HTTP ingest), agent and config, spool forwarding to Kafka or HTTP
 //   Sources/SluiceOps       operations: metrics (swift-metrics, Prometheus), logs (swift-log), HTTP endpoints (Hummingbird)
 //   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
 //   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
@@ -45,8 +45,10 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .target(name: "SluiceKafka", dependencies: ["Sluice", "SluiceFiles", "CRdKafka"], path: "connectors/kafka"),
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
-        // The edge agent's parts (issue #7, in progress): forwarding the spool upstream (Kafka, HTTP) with backoff.
-        .target(name: "SluiceEdge", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka"], path: "edge"),
+        // The edge agent: inputs (tail a file, stdin, HTTP ingest on Hummingbird), the agent, forwarding
+        // the spool upstream (Kafka, HTTP) with backoff. Hummingbird comes with SluiceOps, never the core.
+        .target(name: "SluiceEdge", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceOps",
+                                                   .product(name: "Hummingbird", package: "hummingbird")], path: "edge"),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
         .target(name: "SluiceML", dependencies: ["Sluice"], path: "Sources/SluiceML"),

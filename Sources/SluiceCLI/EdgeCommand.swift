@@ -45,7 +45,7 @@ struct EdgeCommand: ParsableCommand {
             throw RuntimeError("\(config): pipeline '\(spec.name)': \(error.message)")
         }
         if check {
-            print("\(config): ok — pipeline \(spec.name), input \(cfg.input.file ?? "stdin"), output \(cfg.output.kafka.map { "kafka://\($0.brokers)/\($0.topic)" } ?? cfg.output.http!.url)")
+            print("\(config): ok — pipeline \(spec.name), input \(cfg.inputName), output \(cfg.output.kafka.map { "kafka://\($0.brokers)/\($0.topic)" } ?? cfg.output.http!.url)")
             return
         }
         // librdkafka's threads must not take SIGINT/SIGTERM: block them before any handle exists.
@@ -65,14 +65,17 @@ struct EdgeCommand: ParsableCommand {
         holder.agent = agent
         let waiter = GracefulStop(agent.stop, logger: log, timeoutSeconds: options.shutdownTimeout)
         Thread { waiter.wait(signals) }.start()
-        ops.board.set("input", cfg.input.file ?? "stdin")
+        ops.board.set("input", cfg.inputName)
         ops.board.set("upstream", agent.upstream.name)
         let edgeMetrics = EdgeMetrics(pipeline: spec.name)
         ops.startSampling(deadLetters: agent.runner.deadLetters, extra: {
             edgeMetrics.sample(spool: agent.spool.stats, upstreamUp: agent.forwarder.status.upstreamUp, delivered: agent.forwarder.status.delivered,
-                               inputBytes: agent.bytesIn, outputBytes: agent.output.bytes)
+                               inputBytes: agent.bytesIn, outputBytes: agent.output.bytes, sentBytes: agent.bytesSent,
+                               ingest: agent.ingest.map { server in (Dictionary(uniqueKeysWithValues: IngestCounters.statuses.map { ($0, server.counters.requests($0)) }),
+                                                                     server.counters.recordsAccepted) })
         })
-        log.info("sluice edge: \(spec.name) from \(cfg.input.file ?? "stdin") to \(agent.upstream.name); state and spool in \(cfg.stateDir)",
+        if let ingest = agent.ingest { log.info("sluice edge: POST /ingest on port \(ingest.port)", metadata: ["event": "ingest_listening", "port": "\(ingest.port)"]) }
+        log.info("sluice edge: \(spec.name) from \(cfg.inputName) to \(agent.upstream.name); state and spool in \(cfg.stateDir)",
                  metadata: ["event": "edge_started"])
         let summary = try agent.run()
         ops.stop()
@@ -99,8 +102,8 @@ final class AgentHolder: @unchecked Sendable {
     var health: (healthy: Bool, detail: String) {
         guard let agent else { return (true, "starting") }
         if agent.stop.isRequested { return (false, "stopping") }
-        let stats = agent.spool.stats, options = agent.spool.options
-        if options.policy == .block && stats.bytes + options.segmentBytes > options.maxBytes { return (false, "spool full: inputs wait for the upstream") }
+        let stats = agent.spool.stats
+        if agent.spool.isFull { return (false, "spool full: inputs wait for the upstream") }
         let up = agent.forwarder.status.upstreamUp
         return (true, "ok; upstream \(up ? "up" : "down"), \(stats.pendingRecords) records in the spool")
     }

@@ -33,26 +33,7 @@ public final class OpsServer: Sendable {
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: StatusPage.html)))
         }
-        let bound = BoundPort()
-        var logger = Logger(label: "sluice.http")
-        logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
-                              onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? port)) }, logger: logger)
-        // Its own thread (the executor lives as long as the process; so does the server).
-        let executor = DedicatedThreadExecutor(name: "sluice-http")
-        Task.detached(executorPreference: executor) {
-            do {
-                // Signals stay with the verb (it drains and checkpoints); the server just ends with the process.
-                try await app.runService(gracefulShutdownSignals: [])
-            } catch {
-                bound.set(.failure(error))
-            }
-        }
-        switch bound.wait(timeoutSeconds: 10) {
-        case .success(let p): self.port = p
-        case .failure(let error): throw OpsServerError("cannot serve metrics on \(host):\(port): \(error)")
-        case nil: throw OpsServerError("cannot serve metrics on \(host):\(port): the server did not start within 10 s")
-        }
+        self.port = try HTTPServing.start(router: router, host: host, port: port, what: "metrics")
         self.host = host
     }
 }
@@ -60,6 +41,34 @@ public final class OpsServer: Sendable {
 public struct OpsServerError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Starts a Hummingbird server on a thread of its own, for the synchronous verbs.
+public enum HTTPServing {
+    /// Listens on `host:port` (0: any free port) and returns the port once it is bound, or throws
+    /// (`what` names the server in the error). The server lives as long as the process; signals
+    /// stay with the verb (it drains and checkpoints), so the server just ends with the process.
+    public static func start<Context: RequestContext>(router: Router<Context>, host: String, port: Int, what: String) throws -> Int
+    where Context: RequestContext, Context.Source == ApplicationRequestContextSource {
+        let bound = BoundPort()
+        var logger = Logger(label: "sluice.http")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
+                              onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? port)) }, logger: logger)
+        let executor = DedicatedThreadExecutor(name: "sluice-http")
+        Task.detached(executorPreference: executor) {
+            do {
+                try await app.runService(gracefulShutdownSignals: [])
+            } catch {
+                bound.set(.failure(error))
+            }
+        }
+        switch bound.wait(timeoutSeconds: 10) {
+        case .success(let p): return p
+        case .failure(let error): throw OpsServerError("cannot serve \(what) on \(host):\(port): \(error)")
+        case nil: throw OpsServerError("cannot serve \(what) on \(host):\(port): the server did not start within 10 s")
+        }
+    }
 }
 
 /// The port once the server runs, or why it could not start; set once.

@@ -186,6 +186,9 @@ public final class EdgeMetrics: Sendable {
     let delivered: Gauge
     let inputBytes: Gauge
     let outputBytes: Gauge
+    let sentBytes: Gauge
+    let ingestRecords: Gauge
+    let ingestRequests: [Int: Gauge]
 
     public init(pipeline: String) {
         let d = [("pipeline", pipeline)]
@@ -198,10 +201,18 @@ public final class EdgeMetrics: Sendable {
         delivered = Gauge(label: "sluice_upstream_delivered_records", dimensions: d)
         inputBytes = Gauge(label: "sluice_edge_input_bytes", dimensions: d)
         outputBytes = Gauge(label: "sluice_edge_output_bytes", dimensions: d)
+        sentBytes = Gauge(label: "sluice_upstream_sent_bytes", dimensions: d)
+        ingestRecords = Gauge(label: "sluice_ingest_records", dimensions: d)
+        ingestRequests = Dictionary(uniqueKeysWithValues: [200, 400, 401, 413, 503].map {
+            ($0, Gauge(label: "sluice_ingest_requests", dimensions: d + [("status", "\($0)")]))
+        })
     }
 
-    /// Once a second: `outputBytes` are the pre-aggregated results written to the spool (before compression).
-    public func sample(spool: SpoolStats, upstreamUp up: Bool, delivered records: Int64, inputBytes input: Int64, outputBytes output: Int64) {
+    /// Once a second: `outputBytes` are the pre-aggregated results written to the spool (before
+    /// compression), `sentBytes` what went upstream (after it, when the upstream tells); `ingest`:
+    /// HTTP requests answered by status, and records taken.
+    public func sample(spool: SpoolStats, upstreamUp up: Bool, delivered records: Int64, inputBytes input: Int64, outputBytes output: Int64,
+                       sentBytes sent: Int64? = nil, ingest: (requests: [Int: Int64], records: Int64)? = nil) {
         spoolBytes.record(spool.bytes)
         spoolPending.record(spool.pendingRecords)
         let age = spool.oldestPendingMilliseconds.map { Double(PipelineMetrics.wallMilliseconds() - $0) / 1000 } ?? 0
@@ -212,5 +223,10 @@ public final class EdgeMetrics: Sendable {
         delivered.record(records)
         inputBytes.record(input)
         outputBytes.record(output)
+        if let sent { sentBytes.record(sent) }
+        if let ingest {
+            ingestRecords.record(ingest.records)
+            for (status, n) in ingest.requests { ingestRequests[status]?.record(n) }
+        }
     }
 }

@@ -24,6 +24,8 @@ public final class EdgeAgent: @unchecked Sendable {
     public let output: SpoolByteSink
     public let runner: ParallelRunner
     let source: any BlockSource
+    /// The `POST /ingest` server, for an HTTP input (listening from the agent's creation).
+    public let ingest: HTTPIngestServer?
     private let log: @Sendable (String, _ warning: Bool) -> Void
 
     /// - Parameters: settings: librdkafka properties for a Kafka output; observer: the run's metrics.
@@ -49,15 +51,30 @@ public final class EdgeAgent: @unchecked Sendable {
             let tail = FileTailSource(path: file, format: format, hasHeader: config.input.header ?? true, stop: stop)
             tail.onEvent = { log($0, false) }
             source = tail
+            ingest = nil
+        } else if let http = config.input.http {
+            let token = try http.token ?? http.tokenEnv.map { name in
+                guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+                    throw EdgeError("input.http.token_env: the environment variable \(name) is not set")
+                }
+                return value
+            }
+            let options = HTTPIngestOptions(host: http.host ?? "0.0.0.0", port: http.port, token: token,
+                                            maxBodyBytes: http.maxBody.flatMap(EdgeConfig.bytes) ?? 1 << 20)
+            let queue = HTTPIngestSource(maxQueuedBytes: max(16 << 20, 4 * options.maxBodyBytes), stop: stop)
+            source = queue
+            let spool = spool
+            ingest = try HTTPIngestServer(options: options, source: queue, spoolFull: { spool.isFull })
         } else {
-            source = StoppableBlockSource(try FileBlockSource(path: "-", format: format, hasHeader: config.input.header ?? (format == .csv)), stop: stop)
+            source = StdinSource(format: format, hasHeader: config.input.header ?? true, stop: stop)
+            ingest = nil
         }
         let outFormat = RecordFormat(rawValue: config.output.format ?? "csv") ?? .csv
         output = SpoolByteSink(spool: spool)
         let sink = outFormat.makeEncoder(sink: output, csvHeader: false, wholeRecords: true)
         runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink, deadLetters: DeadLetters(sink: nil))
         runner.observer = observer
-        if source is any CheckpointableSource {
+        if source is any CheckpointableSource {  // every input of the agent is
             runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: state + "/checkpoints"), intervalSeconds: config.checkpointSeconds,
                                                      restored: { checkpoint in log("resuming from checkpoint \(checkpoint.id): window state and input position restored", false) })
         }
@@ -102,6 +119,10 @@ public final class EdgeAgent: @unchecked Sendable {
 
     /// Bytes read from the input so far.
     public var bytesIn: Int64 { source.bytesRead }
+
+    /// Bytes sent upstream (request bodies, zstd-compressed) — for an HTTP upstream; Kafka compresses
+    /// inside librdkafka and does not tell.
+    public var bytesSent: Int64? { (upstream as? HTTPUpstream)?.bytesSent }
 }
 
 public struct EdgeError: Error, CustomStringConvertible {

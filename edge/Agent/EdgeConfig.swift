@@ -4,8 +4,10 @@
 /// ```yaml
 /// pipeline: sensor-features          # a built-in pipeline, or `spec: pipeline.yaml`
 /// input:
-///   file: /var/log/sensors.csv       # followed like tail -F (or `stdin: true`)
+///   file: /var/log/sensors.csv       # followed like tail -F
 ///   format: csv                      # csv | ndjson
+///   # or stdin: true
+///   # or http: {port: 8088, token_env: INGEST_TOKEN, max_body: 1MiB}   # POST /ingest, JSON
 /// state_dir: /var/lib/sluice-edge    # window checkpoints and the spool
 /// checkpoint_interval: 5s
 /// spool: {max_size: 64MiB, policy: block, fsync: always}
@@ -18,9 +20,21 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
     public struct Input: Codable, Sendable, Equatable {
         public var file: String?
         public var stdin: Bool?
+        public var http: HTTPInput?
         public var format: String?
         /// CSV: the first line names the columns (default true).
         public var header: Bool?
+    }
+
+    /// `POST /ingest` (NDJSON or a JSON array of objects).
+    public struct HTTPInput: Codable, Sendable, Equatable {
+        public var port: Int
+        public var host: String?
+        public var token: String?
+        public var tokenEnv: String?
+        /// The largest request body (default 1MiB).
+        public var maxBody: String?
+        enum CodingKeys: String, CodingKey { case port, host, token, tokenEnv = "token_env", maxBody = "max_body" }
     }
 
     public struct SpoolSection: Codable, Sendable, Equatable {
@@ -85,9 +99,17 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         var out: [Problem] = []
         func add(_ path: [String], _ message: String) { out.append(Problem(path: path, message: message)) }
         if (pipeline == nil) == (spec == nil) { add([], "give exactly one of `pipeline` (a built-in pipeline) and `spec` (a spec file)") }
-        if (input.file == nil) == (input.stdin != true) { add(["input"], "give exactly one of `file` (a file to follow) and `stdin: true`") }
+        let inputs = [input.file != nil, input.stdin == true, input.http != nil].filter { $0 }.count
+        if inputs != 1 { add(["input"], "give exactly one of `file` (a file to follow), `stdin: true` and `http` (POST /ingest)") }
+        if input.stdin == true && input.format == nil { add(["input"], "give the format of stdin: format: csv or ndjson") }
+        if let h = input.http {
+            if !(0...65535).contains(h.port) { add(["input", "http", "port"], "\(h.port) is not a port (0...65535)") }
+            if h.token != nil && h.tokenEnv != nil { add(["input", "http"], "give `token` or `token_env`, not both") }
+            if let m = h.maxBody, EdgeConfig.bytes(m) == nil { add(["input", "http", "max_body"], "'\(m)' is not a size (e.g. 1MiB, 256KiB)") }
+            if let f = input.format, f != "ndjson" { add(["input", "format"], "HTTP ingest takes JSON (NDJSON or an array of objects): leave format out or give ndjson") }
+        }
         if let f = input.format, !["csv", "ndjson"].contains(f) { add(["input", "format"], "'\(f)' is not a format: csv or ndjson") }
-        if input.format == nil, let file = input.file, !(file.hasSuffix(".csv") || file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl")) {
+        if input.format == nil, input.http == nil, let file = input.file, !(file.hasSuffix(".csv") || file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl")) {
             add(["input", "format"], "cannot tell the format of '\(file)' from its name: give format: csv or ndjson")
         }
         if stateDir.isEmpty { add(["state_dir"], "must not be empty") }
@@ -115,7 +137,17 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         return out
     }
 
-    public var inputFormat: String { input.format ?? (input.file?.hasSuffix(".csv") == true ? "csv" : "ndjson") }
+    public var inputFormat: String {
+        if input.http != nil { return "ndjson" }
+        return input.format ?? (input.file?.hasSuffix(".csv") == true ? "csv" : "ndjson")
+    }
+
+    /// Where the input comes from, for logs and the status page.
+    public var inputName: String {
+        if let file = input.file { return file }
+        if let http = input.http { return "http://\(http.host ?? "0.0.0.0"):\(http.port)/ingest" }
+        return "stdin"
+    }
     public var checkpointSeconds: Double { checkpointInterval.flatMap(EdgeConfig.seconds) ?? 5 }
 
     public var spoolOptions: SpoolOptions {

@@ -317,6 +317,13 @@ public final class Spool: @unchecked Sendable {
 
     // MARK: Statistics
 
+    /// Under policy `block`: less than a segment of room is left, so writers are about to wait (an
+    /// HTTP input answers 503, `/healthz` says why). Always false under `drop-oldest`.
+    public var isFull: Bool {
+        guard options.policy == .block else { return false }
+        return monitor.withLock { sealedBytes + tail.count + options.segmentBytes > options.maxBytes }
+    }
+
     public var stats: SpoolStats {
         monitor.withLock {
             let oldest = sealed.first { $0.header.endSequence > acknowledged }?.header.createdMilliseconds ?? (tailCount > 0 ? tailCreatedMilliseconds : nil)
