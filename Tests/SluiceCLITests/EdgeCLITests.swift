@@ -113,3 +113,100 @@ extension KafkaCLITests {
         #expect(outOfOrder == 0)
     }
 }
+
+extension KafkaCLITests {
+    /// `cat events.csv | sluice edge`: at the end of stdin every window is closed and delivered,
+    /// the same windows `sluice run` computes from the file.
+    @Test func edgeAgentReadsStdinToItsEnd() throws {
+        let dir = try TempDir()
+        let broker = try Broker(dir, topics: ["features:4"])
+        let n = 50_000
+        #expect(try CLI.run(["gen", "--events", "\(n)", "--out", dir.url.path, "--formats", "csv"]).status == 0)
+        let events = WorkloadFiles.eventsPath(for: .csv, in: dir.url.path, events: n)
+        try dir.write("edge.yaml", """
+            pipeline: sensor-features
+            input: {stdin: true, format: csv}
+            state_dir: \(dir.path("state"))
+            output:
+              kafka: {brokers: "\(broker.bootstrap)", topic: features}
+            """)
+        let edge = try CLI.run(["edge", "--config", dir.path("edge.yaml")], stdin: try Data(contentsOf: URL(fileURLWithPath: events)))
+        #expect(edge.status == 0, "\(edge.stderr)")
+        #expect(edge.stderr.contains("\(n) records in"), "\(edge.stderr)")
+        #expect(try CLI.run(["run", "sensor-features", "-i", events, "-o", dir.path("file.csv"), "--dead-letter", "none", "--quiet"]).status == 0)
+        let expected = Set(try dir.read("file.csv").split(separator: "\n").dropFirst().map(String.init))
+        var got = Set<String>()
+        for _ in 0..<20 where got.count < expected.count {
+            #expect(try CLI.run(["consume", "--brokers", broker.bootstrap, "--topic", "features", "-o", dir.path("out.csv")]).status == 0)
+            got = Set(try dir.read("out.csv").split(separator: "\n").map(String.init))
+            if got.count < expected.count { sleep(1) }
+        }
+        #expect(got == expected, "missing \(expected.subtracting(got).count), extra \(got.subtracting(expected).count)")
+    }
+}
+
+/// `sluice edge --check`: every problem of a configuration, each with its line in the file.
+struct EdgeConfigCLITests {
+    @Test func everyProblemPointsAtItsLine() throws {
+        let dir = try TempDir()
+        try dir.write("bad.yaml", """
+            pipeline: sensor-features
+            input:
+              file: /var/log/sensors.txt
+            state_dir: /tmp/edge
+            checkpoint_interval: soon
+            spool:
+              max_size: 64MiB
+              policy: drop-newest
+              fsync: sometimes
+            output:
+              http: {url: "collector:8080/ingest", token: a, token_env: B}
+              batch: 0
+            metrics: {port: 70000}
+            """)
+        let check = try CLI.run(["edge", "--config", dir.path("bad.yaml"), "--check"])
+        #expect(check.status != 0)
+        let bad = dir.path("bad.yaml")
+        for expected in [
+            "\(bad):3: input.file: cannot tell the format of '/var/log/sensors.txt' from its name",
+            "\(bad):5: checkpoint_interval: 'soon' is not a duration",
+            "\(bad):8: spool.policy: 'drop-newest' is not a policy: block or drop-oldest",
+            "\(bad):9: spool.fsync: 'sometimes' is not an fsync policy",
+            "\(bad):11: output.http.url: 'collector:8080/ingest' is not an http:// or https:// URL",
+            "\(bad):11: output.http: give `token` or `token_env`, not both",
+            "\(bad):12: output.batch: must be at least 1",
+            "\(bad):13: metrics.port: 70000 is not a port",
+        ] {
+            #expect(check.stderr.contains(expected), "\(expected) not in: \(check.stderr)")
+        }
+
+        try dir.write("types.yaml", """
+            pipeline: sensor-features
+            input:
+              http: {port: eighty}
+            state_dir: /tmp/edge
+            output: {kafka: {brokers: "b:9092", topic: t}}
+            """)
+        let types = try CLI.run(["edge", "--config", dir.path("types.yaml"), "--check"])
+        #expect(types.status != 0 && types.stderr.contains("types.yaml:3: input.http.port: expected Int"), "\(types.stderr)")
+
+        try dir.write("unknown.yaml", """
+            pipeline: sensor-featurez
+            input: {stdin: true, format: csv}
+            state_dir: /tmp/edge
+            output: {kafka: {brokers: "b:9092", topic: t}}
+            """)
+        let unknown = try CLI.run(["edge", "--config", dir.path("unknown.yaml"), "--check"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no built-in pipeline named 'sensor-featurez'"), "\(unknown.stderr)")
+
+        try dir.write("good.yaml", """
+            pipeline: sensor-features
+            input: {http: {port: 8088, token_env: INGEST_TOKEN}}
+            state_dir: /tmp/edge
+            spool: {max_size: 4MiB, policy: drop-oldest}
+            output: {http: {url: "https://collector.example/ingest", token_env: COLLECTOR_TOKEN}}
+            """)
+        let good = try CLI.run(["edge", "--config", dir.path("good.yaml"), "--check"])
+        #expect(good.status == 0 && good.stdout.contains("ok — pipeline sensor-features, input http://0.0.0.0:8088/ingest"), "\(good.stdout) \(good.stderr)")
+    }
+}

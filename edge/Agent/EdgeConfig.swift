@@ -110,7 +110,7 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         }
         if let f = input.format, !["csv", "ndjson"].contains(f) { add(["input", "format"], "'\(f)' is not a format: csv or ndjson") }
         if input.format == nil, input.http == nil, let file = input.file, !(file.hasSuffix(".csv") || file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl")) {
-            add(["input", "format"], "cannot tell the format of '\(file)' from its name: give format: csv or ndjson")
+            add(["input", "file"], "cannot tell the format of '\(file)' from its name: give format: csv or ndjson")
         }
         if stateDir.isEmpty { add(["state_dir"], "must not be empty") }
         if let c = checkpointInterval, EdgeConfig.seconds(c) == nil { add(["checkpoint_interval"], "'\(c)' is not a duration (e.g. 500ms, 5s, 1m)") }

@@ -1,0 +1,111 @@
+import Foundation
+import Sluice
+import SluiceEdge
+import Testing
+
+/// The agent with an HTTP input flooded beyond its spool while the collector is away: under policy
+/// `block` clients are told 503 and nothing they were told 200 for is lost; under `drop-oldest`
+/// every request is taken and the oldest records are dropped, counted and logged.
+@Suite(.serialized) struct EdgeAgentTests {
+    let spec = PipelineSpec(name: "flood", schema: Schema([Field("sensor", .string), Field("t", .int64), Field("v", .float64)]), steps: [])
+
+    final class Log: @unchecked Sendable {
+        // Safe: guarded by `lock`.
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ line: String) { lock.withLock { lines.append(line) } }
+        var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    }
+
+    func makeAgent(policy: String, collector: Int, log: Log) throws -> EdgeAgent {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-edge-\(UUID().uuidString)").path
+        let json = """
+            {"spec": "inline", "input": {"http": {"port": 0, "token": "in", "max_body": "256KiB"}}, "state_dir": "\(state)",
+             "checkpoint_interval": "200ms", "spool": {"max_size": "512KiB", "segment_size": "32KiB", "policy": "\(policy)", "fsync": "never"},
+             "output": {"http": {"url": "http://127.0.0.1:\(collector)/ingest", "token": "t0ken", "timeout": "2s"}, "format": "ndjson", "batch": 500}}
+            """
+        let config = try JSONDecoder().decode(EdgeConfig.self, from: Data(json.utf8))
+        #expect(config.problems.isEmpty, "\(config.problems)")
+        return try EdgeAgent(config: config, spec: spec, log: { message, _ in log.add(message) })
+    }
+
+    /// 1000 records with values that do not compress away.
+    func body(_ request: Int) -> String {
+        var random = SplitMix(seed: UInt64(request))
+        return (0..<1000).map { i in "{\"sensor\":\"s\(i % 50)\",\"t\":\(request * 1000 + i),\"v\":\(Double(random.next() % 1_000_000) / 997)}" }
+            .joined(separator: "\n")
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    func start(_ agent: EdgeAgent) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        Thread { _ = try? agent.run(); done.signal() }.start()
+        return done
+    }
+
+    @Test func underBlockClientsAreToldToWaitAndNothingAcceptedIsLost() throws {
+        let collector = try HTTPUpstreamTests.Collector()
+        collector.status = 503  // the collector is away
+        let log = Log()
+        let agent = try makeAgent(policy: "block", collector: collector.port, log: log)
+        let done = start(agent)
+        let port = agent.ingest!.port
+        var accepted = 0, refused = 0
+        let client = HTTPIngestServerTests()
+        for request in 0..<120 {
+            let answer = client.post(port, body(request), token: "in")
+            if answer.status == 200 { accepted += 1000 } else {
+                #expect(answer.status == 503 && answer.headers["retry-after"] == "1", "\(answer)")
+                refused += 1
+                usleep(20_000)
+            }
+            #expect(agent.spool.stats.bytes <= agent.spool.options.maxBytes)
+        }
+        #expect(refused > 0, "the flood (about 5 MB) is far beyond the spool (512 KiB)")
+        #expect(agent.spool.stats.dropped == 0)
+        // The collector is back: everything that was answered 200 arrives, in order.
+        collector.status = 200
+        let deadline = Date().addingTimeInterval(60)
+        while collector.lines.count < accepted && Date() < deadline { usleep(100_000) }
+        agent.stop.request()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        let lines = collector.lines
+        #expect(lines.count == accepted, "accepted \(accepted), delivered \(lines.count)")
+        let times = lines.compactMap { $0.split(separator: ",").first(where: { $0.hasPrefix("\"t\":") }).flatMap { Int($0.dropFirst(4)) } }
+        #expect(times == times.sorted(), "delivered in the order accepted")
+        #expect(log.text.contains("is unreachable") && log.text.contains("is back"), "\(log.text)")
+    }
+
+    @Test func underDropOldestEveryRequestIsTakenAndTheDropsAreCounted() throws {
+        let collector = try HTTPUpstreamTests.Collector()
+        collector.status = 503
+        let log = Log()
+        let agent = try makeAgent(policy: "drop-oldest", collector: collector.port, log: log)
+        let done = start(agent)
+        let port = agent.ingest!.port
+        let client = HTTPIngestServerTests()
+        for request in 0..<60 {
+            let answer = client.post(port, body(request), token: "in")
+            #expect(answer.status == 200, "\(answer)")
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while agent.output.records < 60_000 && Date() < deadline { usleep(50_000) }
+        let stats = agent.spool.stats
+        #expect(stats.dropped > 0 && stats.bytes <= agent.spool.options.maxBytes, "\(stats)")
+        #expect(stats.pendingRecords + stats.dropped == 60_000, "every record is pending or counted as dropped: \(stats)")
+        #expect(log.text.contains("policy drop-oldest"), "\(log.text)")
+        agent.stop.request()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+    }
+}
