@@ -17,11 +17,12 @@ import Testing
         var text: String { lock.withLock { lines.joined(separator: "\n") } }
     }
 
-    func makeAgent(policy: String, collector: Int, log: Log) throws -> EdgeAgent {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-edge-\(UUID().uuidString)").path
+    static func stateDir() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("sluice-edge-\(UUID().uuidString)").path }
+
+    func makeAgent(policy: String, collector: Int, log: Log, state: String = EdgeAgentTests.stateDir(), maxSize: String = "512KiB") throws -> EdgeAgent {
         let json = """
             {"spec": "inline", "input": {"http": {"port": 0, "token": "in", "max_body": "256KiB"}}, "state_dir": "\(state)",
-             "checkpoint_interval": "200ms", "spool": {"max_size": "512KiB", "segment_size": "32KiB", "policy": "\(policy)", "fsync": "never"},
+             "checkpoint_interval": "200ms", "spool": {"max_size": "\(maxSize)", "segment_size": "32KiB", "policy": "\(policy)", "fsync": "never"},
              "output": {"http": {"url": "http://127.0.0.1:\(collector)/ingest", "token": "t0ken", "timeout": "2s"}, "format": "ndjson", "batch": 500}}
             """
         let config = try JSONDecoder().decode(EdgeConfig.self, from: Data(json.utf8))
@@ -105,6 +106,47 @@ import Testing
         #expect(stats.dropped > 0 && stats.bytes <= agent.spool.options.maxBytes, "\(stats)")
         #expect(stats.pendingRecords + stats.dropped == 60_000, "every record is pending or counted as dropped: \(stats)")
         #expect(log.text.contains("policy drop-oldest"), "\(log.text)")
+        agent.stop.request()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+    }
+
+    @Test func aCorruptedSpoolSegmentIsQuarantinedAndTheAgentGoesOn() throws {
+        let collector = try HTTPUpstreamTests.Collector()
+        collector.status = 503
+        let state = EdgeAgentTests.stateDir()
+        let client = HTTPIngestServerTests()
+        do {
+            let agent = try makeAgent(policy: "block", collector: collector.port, log: Log(), state: state, maxSize: "4MiB")
+            let done = start(agent)
+            for request in 0..<20 { #expect(client.post(agent.ingest!.port, body(request), token: "in").status == 200) }
+            let deadline = Date().addingTimeInterval(20)
+            while agent.output.records < 20_000 && Date() < deadline { usleep(50_000) }
+            agent.stop.request()
+            #expect(done.wait(timeout: .now() + 20) == .success)
+        }
+        let segments = try FileManager.default.contentsOfDirectory(atPath: state + "/spool").filter { $0.hasSuffix(".spool") }.sorted()
+        #expect(segments.count >= 4, "\(segments)")
+        let victim = state + "/spool/" + segments[1]
+        var bytes = try #require(FileManager.default.contents(atPath: victim))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: victim))
+
+        collector.status = 200
+        let log = Log()
+        let agent = try makeAgent(policy: "block", collector: collector.port, log: log, state: state, maxSize: "4MiB")
+        let done = start(agent)
+        var deadline = Date().addingTimeInterval(30)
+        while agent.spool.stats.pendingRecords > 0 && Date() < deadline { usleep(50_000) }
+        let stats = agent.spool.stats
+        #expect(stats.quarantinedSegments == 1 && stats.quarantinedRecords > 0)
+        #expect(collector.lines.count + Int(stats.quarantinedRecords) == 20_000, "delivered \(collector.lines.count), quarantined \(stats.quarantinedRecords)")
+        #expect(log.text.contains("is corrupt") && log.text.contains("going on"), "\(log.text)")
+        #expect(FileManager.default.fileExists(atPath: state + "/spool/quarantine/" + segments[1]))
+        // Still alive: new data goes through.
+        #expect(client.post(agent.ingest!.port, body(99), token: "in").status == 200)
+        deadline = Date().addingTimeInterval(20)
+        while collector.lines.count + Int(stats.quarantinedRecords) < 21_000 && Date() < deadline { usleep(50_000) }
+        #expect(collector.lines.count + Int(stats.quarantinedRecords) == 21_000)
         agent.stop.request()
         #expect(done.wait(timeout: .now() + 20) == .success)
     }
