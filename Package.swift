@@ -47,8 +47,11 @@ let package = Package(
         .target(name: "SluicePipelines", dependencies: ["Sluice"], path: "pipelines", exclude: ["data"]),
         // The edge agent: inputs (tail a file, stdin, HTTP ingest on Hummingbird), the agent, forwarding
         // the spool upstream (Kafka, HTTP) with backoff. Hummingbird comes with SluiceOps, never the core.
+        // HummingbirdTLS (swift-nio-ssl) serves HTTP ingest over TLS.
         .target(name: "SluiceEdge", dependencies: ["Sluice", "SluiceFiles", "SluiceKafka", "SluiceOps",
-                                                   .product(name: "Hummingbird", package: "hummingbird")], path: "edge"),
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "HummingbirdCore", package: "hummingbird"),
+                                                   .product(name: "HummingbirdTLS", package: "hummingbird")], path: "edge"),
         .target(name: "SluiceWorkload", path: "Sources/SluiceWorkload"),
         // Online learning: models, prequential metrics, drift detectors, retraining, model registry.
         .target(name: "SluiceML", dependencies: ["Sluice"], path: "Sources/SluiceML"),
@@ -62,6 +65,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/SluiceOps"

@@ -9,7 +9,8 @@ set -euo pipefail
 # librdkafka-dev: the Kafka client and its built-in Kafka-protocol cluster (`sluice broker`, CRdKafka).
 # kcat: a second Kafka client for interop tests and for looking at topics by hand.
 # python3-venv: the virtual environment for the Python Kafka client of the interop tests.
-packages=(python3 python3-venv pkg-config libzstd-dev librdkafka-dev kcat)
+# openssl, curl: the edge agent's HTTPS ingest test makes a certificate and posts with it.
+packages=(python3 python3-venv pkg-config libzstd-dev librdkafka-dev kcat openssl curl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -40,7 +41,7 @@ public final class OpsServer: Sendable {
 
 public struct OpsServerError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// Starts a Hummingbird server on a thread of its own, for the synchronous verbs.
@@ -48,12 +49,13 @@ public enum HTTPServing {
     /// Listens on `host:port` (0: any free port) and returns the port once it is bound, or throws
     /// (`what` names the server in the error). The server lives as long as the process; signals
     /// stay with the verb (it drains and checkpoints), so the server just ends with the process.
-    public static func start<Context: RequestContext>(router: Router<Context>, host: String, port: Int, what: String) throws -> Int
+    public static func start<Context: RequestContext>(router: Router<Context>, host: String, port: Int, what: String,
+                                                      server: HTTPServerBuilder = .http1()) throws -> Int
     where Context: RequestContext, Context.Source == ApplicationRequestContextSource {
         let bound = BoundPort()
         var logger = Logger(label: "sluice.http")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
+        let app = Application(router: router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
                               onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? port)) }, logger: logger)
         let executor = DedicatedThreadExecutor(name: "sluice-http")
         Task.detached(executorPreference: executor) {

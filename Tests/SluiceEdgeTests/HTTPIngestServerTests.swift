@@ -101,4 +101,40 @@ import Testing
         #expect(check("Bearer abc", full: true) == .refuse(status: 503, reason: "the spool is full and the upstream is away (policy block): retry later"))
         #expect(IngestAdmission.check(authorization: nil, contentLength: nil, options: HTTPIngestOptions(port: 0), stopping: false, spoolFull: false) == .admit)
     }
+
+    func shell(_ arguments: [String]) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// HTTPS with the operator's certificate (openssl and curl come with scripts/setup.sh).
+    @Test func overTLS() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let made = try shell(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                              "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.status == 0, "\(made.out)")
+        let source = HTTPIngestSource(stop: StopSignal())
+        let server = try HTTPIngestServer(options: HTTPIngestOptions(host: "127.0.0.1", port: 0, token: "s3cret",
+                                                                     tls: .init(certificate: dir + "/cert.pem", key: dir + "/key.pem")),
+                                          source: source, spoolFull: { false })
+        let secure = try shell(["curl", "-sS", "--cacert", dir + "/cert.pem", "-H", "Authorization: Bearer s3cret", "--data-binary", "{\"sensor\":\"s1\"}",
+                                "https://127.0.0.1:\(server.port)/ingest"])
+        #expect(secure.status == 0 && secure.out == "{\"accepted\": 1}\n", "\(secure.out)")
+        #expect(source.recordsAccepted == 1)
+        let plain = try shell(["curl", "-sS", "--max-time", "5", "--data-binary", "{}", "http://127.0.0.1:\(server.port)/ingest"])
+        #expect(plain.status != 0, "plain HTTP is not served on the TLS port: \(plain.out)")
+        #expect {
+            try HTTPIngestServer(options: HTTPIngestOptions(host: "127.0.0.1", port: 0, tls: .init(certificate: dir + "/missing.pem", key: dir + "/key.pem")),
+                                 source: source, spoolFull: { false })
+        } throws: { "\($0)".contains("cannot load the certificate") }
+    }
 }

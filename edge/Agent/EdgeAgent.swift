@@ -60,7 +60,8 @@ public final class EdgeAgent: @unchecked Sendable {
                 return value
             }
             let options = HTTPIngestOptions(host: http.host ?? "0.0.0.0", port: http.port, token: token,
-                                            maxBodyBytes: http.maxBody.flatMap(EdgeConfig.bytes) ?? 1 << 20)
+                                            maxBodyBytes: http.maxBody.flatMap(EdgeConfig.bytes) ?? 1 << 20,
+                                            tls: http.tls.map { HTTPIngestOptions.TLSFiles(certificate: $0.cert, key: $0.key) })
             let queue = HTTPIngestSource(maxQueuedBytes: max(16 << 20, 4 * options.maxBodyBytes), stop: stop)
             source = queue
             let spool = spool

@@ -1,3 +1,6 @@
+import Foundation
+import Sluice
+
 /// `sluice edge --config edge.yaml`: one process, one file. Every field is checked at start and
 /// every problem reported with its place in the file (``problems``), before anything runs.
 ///
@@ -8,6 +11,7 @@
 ///   format: csv                      # csv | ndjson
 ///   # or stdin: true
 ///   # or http: {port: 8088, token_env: INGEST_TOKEN, max_body: 1MiB}   # POST /ingest, JSON
+///   #    (HTTPS: tls: {cert: /etc/sluice/cert.pem, key: /etc/sluice/key.pem})
 /// state_dir: /var/lib/sluice-edge    # window checkpoints and the spool
 /// checkpoint_interval: 5s
 /// spool: {max_size: 64MiB, policy: block, fsync: always}
@@ -34,7 +38,14 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         public var tokenEnv: String?
         /// The largest request body (default 1MiB).
         public var maxBody: String?
-        enum CodingKeys: String, CodingKey { case port, host, token, tokenEnv = "token_env", maxBody = "max_body" }
+        /// HTTPS: PEM files of the certificate chain and its private key.
+        public var tls: TLS?
+        enum CodingKeys: String, CodingKey { case port, host, token, tokenEnv = "token_env", maxBody = "max_body", tls }
+    }
+
+    public struct TLS: Codable, Sendable, Equatable {
+        public var cert: String
+        public var key: String
     }
 
     public struct SpoolSection: Codable, Sendable, Equatable {
@@ -106,6 +117,11 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
             if !(0...65535).contains(h.port) { add(["input", "http", "port"], "\(h.port) is not a port (0...65535)") }
             if h.token != nil && h.tokenEnv != nil { add(["input", "http"], "give `token` or `token_env`, not both") }
             if let m = h.maxBody, EdgeConfig.bytes(m) == nil { add(["input", "http", "max_body"], "'\(m)' is not a size (e.g. 1MiB, 256KiB)") }
+            if let tls = h.tls {
+                for (name, path) in [("cert", tls.cert), ("key", tls.key)] where !FileManager.default.isReadableFile(atPath: path) {
+                    add(["input", "http", "tls", name], "cannot read '\(path)'")
+                }
+            }
             if let f = input.format, f != "ndjson" { add(["input", "format"], "HTTP ingest takes JSON (NDJSON or an array of objects): leave format out or give ndjson") }
         }
         if let f = input.format, !["csv", "ndjson"].contains(f) { add(["input", "format"], "'\(f)' is not a format: csv or ndjson") }
@@ -145,7 +161,7 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
     /// Where the input comes from, for logs and the status page.
     public var inputName: String {
         if let file = input.file { return file }
-        if let http = input.http { return "http://\(http.host ?? "0.0.0.0"):\(http.port)/ingest" }
+        if let http = input.http { return "\(http.tls == nil ? "http" : "https")://\(http.host ?? "0.0.0.0"):\(http.port)/ingest" }
         return "stdin"
     }
     public var checkpointSeconds: Double { checkpointInterval.flatMap(EdgeConfig.seconds) ?? 5 }
@@ -172,6 +188,3 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         ByteCount(parsing: text).map(\.bytes).flatMap { $0 > 0 ? $0 : nil }
     }
 }
-
-import Foundation
-import Sluice

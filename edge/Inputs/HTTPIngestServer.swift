@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 import Sluice
 import SluiceOps
 import Synchronization
@@ -14,12 +17,24 @@ public struct HTTPIngestOptions: Sendable, Equatable {
     public var token: String?
     /// The largest body taken; larger ones get 413.
     public var maxBodyBytes: Int
+    /// Serve HTTPS with this certificate chain and private key (PEM files); nil: plain HTTP.
+    public var tls: TLSFiles?
 
-    public init(host: String = "0.0.0.0", port: Int, token: String? = nil, maxBodyBytes: Int = 1 << 20) {
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    public init(host: String = "0.0.0.0", port: Int, token: String? = nil, maxBodyBytes: Int = 1 << 20, tls: TLSFiles? = nil) {
         self.host = host
         self.port = port
         self.token = token
         self.maxBodyBytes = maxBodyBytes
+        self.tls = tls
     }
 }
 
@@ -147,6 +162,18 @@ public final class HTTPIngestServer: Sendable {
             counters.accepted(records: ndjson.records, bytes: raw.count)
             return answer(200, "\(ndjson.records)")
         }
-        port = try HTTPServing.start(router: router, host: options.host, port: options.port, what: "ingest")
+        var server = HTTPServerBuilder.http1()
+        if let files = options.tls {
+            let configuration: TLSConfiguration
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(files.certificate).map { NIOSSLCertificateSource.certificate($0) }
+                let key = try NIOSSLPrivateKey(file: files.key, format: .pem)
+                configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            } catch {
+                throw OpsServerError("ingest TLS: cannot load the certificate \(files.certificate) or the key \(files.key): \(error)")
+            }
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
+        port = try HTTPServing.start(router: router, host: options.host, port: options.port, what: "ingest", server: server)
     }
 }
