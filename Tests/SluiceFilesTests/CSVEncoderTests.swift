@@ -57,6 +57,24 @@ let trickyDoubles: [Double] = [
         #expect(written == 1)
     }
 
+    @Test func decimalsRoundFloatsOnOutputOnly() throws {
+        let schema = Schema([Field("k", .string), Field("n", .int64), Field("x", .float64)])
+        let batch = makeBatch(schema, [["a", 12345, 0.12088888888888898], ["b", 7, -0.8019999999999999], ["c", 1, 1e300], ["d", 2, 2.0005], ["e", 3, .null]])
+        let sink = MemoryByteSink()
+        let encoder = RecordFormat.csv.makeEncoder(sink: sink, csvHeader: false, decimals: 3)
+        try encoder.open(schema: schema)
+        try encoder.write(batch, slots: [0, 1, 2])
+        try encoder.close()
+        // Integers and nulls untouched; 1e300, too large to round exactly, as it is.
+        #expect(sink.text == "a,12345,0.121\nb,7,-0.802\nc,1,1e+300\nd,2,2.001\ne,3,\n")
+        let ndjson = MemoryByteSink()
+        let json = RecordFormat.ndjson.makeEncoder(sink: ndjson, decimals: 1)
+        try json.open(schema: schema)
+        try json.write(batch, slots: [0, 1, 2])
+        try json.close()
+        #expect(ndjson.text.hasPrefix("{\"k\":\"a\",\"n\":12345,\"x\":0.1}\n{\"k\":\"b\",\"n\":7,\"x\":-0.8}\n"), "\(ndjson.text)")
+    }
+
     @Test func headerCanBeLeftOut() throws {
         let schema = Schema([Field("a", .int64), Field("b", .string)])
         let (text, _) = try encode(schema, makeBatch(schema, [[1, "x"], [2, "y"]]), header: false)

@@ -9,6 +9,9 @@ public final class CSVEncoder: RecordSink {
     private let writeHeader: Bool
     private let ownsSink: Bool
     public private(set) var recordsWritten: Int64 = 0
+    /// Round floating-point values to this many decimal places on output (nil: every digit, the
+    /// shortest text that reads back exactly). An edge agent sends much less with 3 or 4.
+    public var decimals: Int?
 
     /// - Parameters:
     ///   - wholeRecords: hand the sink whole lines only, so several encoders can share it.
@@ -69,7 +72,7 @@ public final class CSVEncoder: RecordSink {
                     case .float64:
                         // CSV has no spelling for NaN or ±infinity that readers agree on: write null (an empty field), as NDJSON does.
                         let v = c.values.assumingMemoryBound(to: Double.self)[r]
-                        if v.isFinite { try out.append(double: v) }
+                        if v.isFinite { try out.append(double: v, decimals: decimals) }
                     case .bool: try out.append(c.values.assumingMemoryBound(to: UInt8.self)[r] != 0 ? "true" : "false")
                     case .string:
                         let s = c.values.assumingMemoryBound(to: StringSlot.self)[r]

@@ -7,6 +7,9 @@ public final class NDJSONEncoder: RecordSink {
     private let out: OutputBuffer
     private var keys: [[UInt8]] = []
     public private(set) var recordsWritten: Int64 = 0
+    /// Round floating-point values to this many decimal places on output (nil: every digit, the
+    /// shortest text that reads back exactly). An edge agent sends much less with 3 or 4.
+    public var decimals: Int?
 
     private let ownsSink: Bool
 
@@ -50,7 +53,7 @@ public final class NDJSONEncoder: RecordSink {
                 case .int64: try out.append(int: c.int64[r])
                 case .float64:
                     let v = c.float64[r]
-                    if v.isFinite { try out.append(double: v) } else { try out.append("null") }
+                    if v.isFinite { try out.append(double: v, decimals: decimals) } else { try out.append("null") }
                 case .bool: try out.append(c.bools[r] != 0 ? "true" : "false")
                 case .string:
                     let s = c.strings[r]

@@ -20,10 +20,18 @@ public enum RecordFormat: String, Sendable, CaseIterable {
         }
     }
 
-    public func makeEncoder(sink: any ByteSink, csvHeader: Bool = true, wholeRecords: Bool = false, ownsSink: Bool = true) -> any RecordSink {
+    /// - Parameter decimals: round floating-point values to this many places (nil: every digit).
+    public func makeEncoder(sink: any ByteSink, csvHeader: Bool = true, wholeRecords: Bool = false, ownsSink: Bool = true,
+                            decimals: Int? = nil) -> any RecordSink {
         switch self {
-        case .csv: return CSVEncoder(sink: sink, writeHeader: csvHeader, wholeRecords: wholeRecords, ownsSink: ownsSink)
-        case .ndjson: return NDJSONEncoder(sink: sink, wholeRecords: wholeRecords, ownsSink: ownsSink)
+        case .csv:
+            let encoder = CSVEncoder(sink: sink, writeHeader: csvHeader, wholeRecords: wholeRecords, ownsSink: ownsSink)
+            encoder.decimals = decimals
+            return encoder
+        case .ndjson:
+            let encoder = NDJSONEncoder(sink: sink, wholeRecords: wholeRecords, ownsSink: ownsSink)
+            encoder.decimals = decimals
+            return encoder
         }
     }
 }

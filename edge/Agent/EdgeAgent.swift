@@ -72,7 +72,7 @@ public final class EdgeAgent: @unchecked Sendable {
         }
         let outFormat = RecordFormat(rawValue: config.output.format ?? "csv") ?? .csv
         output = SpoolByteSink(spool: spool)
-        let sink = outFormat.makeEncoder(sink: output, csvHeader: false, wholeRecords: true)
+        let sink = outFormat.makeEncoder(sink: output, csvHeader: false, wholeRecords: true, decimals: config.output.decimals)
         runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink, deadLetters: DeadLetters(sink: nil))
         runner.observer = observer
         if source is any CheckpointableSource {  // every input of the agent is

@@ -78,6 +78,8 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         public var format: String?
         /// Records per send.
         public var batch: Int?
+        /// Round floating-point values to this many decimal places (default: every digit).
+        public var decimals: Int?
     }
 
     public struct Metrics: Codable, Sendable, Equatable {
@@ -149,6 +151,7 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
         }
         if let f = output.format, !["csv", "ndjson"].contains(f) { add(["output", "format"], "'\(f)' is not a format: csv or ndjson") }
         if let b = output.batch, b < 1 { add(["output", "batch"], "must be at least 1") }
+        if let d = output.decimals, !(0...15).contains(d) { add(["output", "decimals"], "\(d) is not a number of decimal places (0...15)") }
         if let p = metrics?.port, !(0...65535).contains(p) { add(["metrics", "port"], "\(p) is not a port (0...65535)") }
         return out
     }

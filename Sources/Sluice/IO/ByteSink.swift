@@ -144,6 +144,16 @@ public final class OutputBuffer: @unchecked Sendable {
         count &+= digits
     }
 
+    /// `value` rounded to `decimals` places (nil: as it is), then written as ``append(double:)``
+    /// does: the shortest text that reads back to the rounded double (`0.4048` for 0.40480000000000005).
+    /// Values too large for the rounding to be exact are written unrounded.
+    public func append(double value: Double, decimals: Int?) throws {
+        guard let decimals, value.isFinite else { return try append(double: value) }
+        let scale = DecimalRounding.scales[min(max(decimals, 0), DecimalRounding.scales.count - 1)]
+        let scaled = value * scale
+        try append(double: Swift.abs(scaled) < 9.0e15 ? scaled.rounded() / scale : value)
+    }
+
     /// Appends the shortest text that parses back to exactly `value`
     /// (Swift's round-trip formatting). Non-finite values are written as
     /// `nan`, `inf`, `-inf`; the encoders decide whether that is allowed.
@@ -201,4 +211,11 @@ public final class LockedByteSink: ByteSink, @unchecked Sendable {
     public init(_ inner: any ByteSink) { self.inner = inner }
     public func write(_ bytes: UnsafeRawBufferPointer) throws { try lock.withLock { try inner.write(bytes) } }
     public func flush() throws { try lock.withLock { try inner.flush() } }
+}
+
+
+/// Powers of ten for ``OutputBuffer/append(double:decimals:)``.
+enum DecimalRounding {
+    static let scales: [Double] = (0...15).map { pow10($0) }
+    static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
 }
