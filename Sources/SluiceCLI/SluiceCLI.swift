@@ -39,7 +39,7 @@ struct SluiceCommand: ParsableCommand {
         Pipelines are named (built into this binary: see `sluice list`) or loaded from a \
         YAML/JSON spec with --spec. Input and output are CSV or NDJSON files, or stdin/stdout (-).
         """,
-        subcommands: [RunCommand.self, ExplainCommand.self, ListCommand.self, SpecCommand.self, GenCommand.self, BenchCommand.self, ReplayCommand.self, BenchReplayCommand.self, BenchEnrichCommand.self, BenchMLCommand.self, BenchDriftCommand.self, BenchWindowsCommand.self, BenchKeysCommand.self, TrainCommand.self, ModelsCommand.self, BenchRetrainCommand.self, BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, LagCommand.self, StatusCommand.self, BenchKafkaCommand.self, BenchScaleCommand.self, BenchSpoolCommand.self, EdgeCommand.self]
+        subcommands: [RunCommand.self, ExplainCommand.self, ListCommand.self, SpecCommand.self, GenCommand.self, BenchCommand.self, ReplayCommand.self, BenchReplayCommand.self, BenchEnrichCommand.self, BenchMLCommand.self, BenchDriftCommand.self, BenchWindowsCommand.self, BenchKeysCommand.self, TrainCommand.self, ModelsCommand.self, BenchRetrainCommand.self, BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, LagCommand.self, StatusCommand.self, BenchKafkaCommand.self, BenchScaleCommand.self, BenchSpoolCommand.self, EdgeCommand.self, BenchEdgeCommand.self]
     )
 }
 
