@@ -52,3 +52,20 @@ else
     echo "DIFFERENT" >&2
     exit 1
 fi
+
+echo "== the edge agent: the events on stdin, pre-aggregated per sensor and minute, spooled, forwarded to the dev cluster"
+cat > "$DATA/edge.yaml" <<YAML
+spec: $PWD/examples/edge/sensor-edge.yaml
+input: {stdin: true, format: csv}
+state_dir: $DATA/edge-state
+spool: {max_size: 16MiB, policy: block}
+output:
+  kafka: {brokers: "$B", topic: edge-features}
+  decimals: 3
+YAML
+$SLUICE edge --config "$DATA/edge.yaml" --check
+rm -rf "$DATA/edge-state"
+$SLUICE edge --config "$DATA/edge.yaml" < "$DATA/events_$EVENTS.csv"
+$SLUICE consume --brokers "$B" --topic edge-features --output "$DATA/edge-windows.csv"
+echo "$(wc -l < "$DATA/edge-windows.csv") minute windows upstream for $EVENTS events: $(wc -c < "$DATA/events_$EVENTS.csv") bytes in, $(wc -c < "$DATA/edge-windows.csv") bytes of results before compression"
+head -3 "$DATA/edge-windows.csv"

@@ -208,5 +208,9 @@ struct EdgeConfigCLITests {
             """)
         let good = try CLI.run(["edge", "--config", dir.path("good.yaml"), "--check"])
         #expect(good.status == 0 && good.stdout.contains("ok — pipeline sensor-features, input http://0.0.0.0:8088/ingest"), "\(good.stdout) \(good.stderr)")
+
+        // The README's example configuration, with its spec next to it.
+        let example = try CLI.run(["edge", "--config", CLI.packageRoot.appendingPathComponent("examples/edge/edge.yaml").path, "--check"])
+        #expect(example.status == 0 && example.stdout.contains("ok — pipeline sensor-edge"), "\(example.stdout) \(example.stderr)")
     }
 }

@@ -62,7 +62,8 @@ public final class EdgeAgent: @unchecked Sendable {
             let options = HTTPIngestOptions(host: http.host ?? "0.0.0.0", port: http.port, token: token,
                                             maxBodyBytes: http.maxBody.flatMap(EdgeConfig.bytes) ?? 1 << 20,
                                             tls: http.tls.map { HTTPIngestOptions.TLSFiles(certificate: $0.cert, key: $0.key) })
-            let queue = HTTPIngestSource(maxQueuedBytes: max(16 << 20, 4 * options.maxBodyBytes), stop: stop)
+            // Small: it only absorbs bursts (the pipeline takes millions of records a second); a device has little memory.
+            let queue = HTTPIngestSource(maxQueuedBytes: max(4 << 20, 2 * options.maxBodyBytes), stop: stop)
             source = queue
             let spool = spool
             ingest = try HTTPIngestServer(options: options, source: queue, spoolFull: { spool.isFull })
