@@ -53,6 +53,7 @@ extension KafkaCLITests {
             output:
               kafka: {brokers: "\(broker.bootstrap)", topic: features}
               batch: 2000
+            metrics: {port: 0}
             """)
         let check = try CLI.run(["edge", "--config", dir.path("edge.yaml"), "--check"])
         #expect(check.status == 0, "\(check.stderr)")
@@ -71,6 +72,15 @@ extension KafkaCLITests {
         agent = try startEdge(dir.path("edge.yaml"), log: log)
         try append(all[700_001...])
         sleep(4)
+        // The metrics during the outage: upstream down, results waiting in the spool.
+        let ops = OperationsCLITests()
+        let logSoFar = (try? dir.read("edge.log")) ?? ""
+        let port = logSoFar.range(of: "status page on http://127.0.0.1:").flatMap { Int(logSoFar[$0.upperBound...].prefix { $0.isNumber }) }
+        let scrape = ops.get("http://127.0.0.1:\(try #require(port, "no metrics port in \(logSoFar.suffix(1500))"))/metrics")
+        #expect(ops.value(scrape.body, #"sluice_upstream_up{pipeline="sensor-features"}"#) == 0, "\(scrape.body)")
+        #expect((ops.value(scrape.body, #"sluice_spool_pending_records{pipeline="sensor-features"}"#) ?? 0) > 0)
+        #expect((ops.value(scrape.body, #"sluice_edge_input_bytes{pipeline="sensor-features"}"#) ?? 0) > 0)
+        #expect((ops.value(scrape.body, #"sluice_spool_oldest_age_seconds{pipeline="sensor-features"}"#) ?? 0) > 0)
         for b in 1...3 { control(broker, "up \(b)") }
 
         // Expected: the file run's windows, but for those the agent may still hold open (its watermark
