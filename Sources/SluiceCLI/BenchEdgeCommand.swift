@@ -40,6 +40,12 @@ struct BenchEdgeCommand: ParsableCommand {
     @Option(help: "Which runs: file, http, stdin (comma-separated).")
     var modes: String = "file,http,stdin"
 
+    @Option(help: "The sluice binary run as the agent (default: this one).")
+    var agentBinary: String?
+
+    @Option(help: "A memory cgroup directory (e.g. /sys/fs/cgroup/memory/edge with memory.limit_in_bytes set) the agent runs in: does it keep its pace within the limit?")
+    var cgroup: String?
+
     func run() throws {
         #if DEBUG
         printError("warning: this is a debug build; use `swift build -c release` and .build/release/sluice for meaningful figures")
@@ -52,7 +58,7 @@ struct BenchEdgeCommand: ParsableCommand {
         let csv = try Data(contentsOf: URL(fileURLWithPath: WorkloadFiles.eventsPath(for: .csv, in: dir, events: events)))
         let ndjson = try Data(contentsOf: URL(fileURLWithPath: WorkloadFiles.eventsPath(for: .ndjson, in: dir, events: events)))
         let collector = try BytesCollector()
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe = agentBinary ?? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let specPath = URL(fileURLWithPath: spec).standardizedFileURL.path
         print("sluice bench-edge: \(events) canonical events (\(mib(csv.count)) CSV, \(mib(ndjson.count)) NDJSON), spec \(spec), output csv with \(decimals < 0 ? "every digit" : "\(decimals) decimals"), agent pinned to CPU \(cpu)")
 
@@ -89,8 +95,15 @@ struct BenchEdgeCommand: ParsableCommand {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             collector.reset()
             let agent = Process()
-            agent.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-            agent.arguments = ["-c", "\(cpu)", exe, "edge", "--config", config, "--log-level", "warning"]
+            let command = ["/usr/bin/taskset", "-c", "\(cpu)", exe, "edge", "--config", config, "--log-level", "warning"]
+            if let cgroup {
+                // Joins the cgroup first, then becomes the agent (same pid).
+                agent.executableURL = URL(fileURLWithPath: "/bin/sh")
+                agent.arguments = ["-c", "echo $$ > '\(cgroup)/cgroup.procs' && exec \(command.map { "'\($0)'" }.joined(separator: " "))"]
+            } else {
+                agent.executableURL = URL(fileURLWithPath: command[0])
+                agent.arguments = Array(command.dropFirst())
+            }
             let stdin = Pipe()
             agent.standardInput = stdin
             let log = dir + "/agent-\(mode).log"
@@ -105,7 +118,7 @@ struct BenchEdgeCommand: ParsableCommand {
             }
             usleep(1_000_000)
             let idle = Self.memory(of: agent.processIdentifier)
-            var peak = idle.rss
+            var peak = idle.rss, peakAnon = idle.anon
             let start = monotonicSeconds()
             let rawIn: Int
             switch mode {
@@ -128,7 +141,9 @@ struct BenchEdgeCommand: ParsableCommand {
             // Until every event is in (and, on stdin, the agent ended after delivering everything).
             var seconds = 0.0
             while true {
-                peak = max(peak, Self.memory(of: agent.processIdentifier).rss)
+                let now = Self.memory(of: agent.processIdentifier)
+                peak = max(peak, now.rss)
+                peakAnon = max(peakAnon, now.anon)
                 if mode == "stdin" {
                     if !agent.isRunning { break }
                 } else if let n = metrics.value("sluice_records_in_total"), n >= Double(events) {
@@ -148,11 +163,17 @@ struct BenchEdgeCommand: ParsableCommand {
                 agent.terminate()
             }
             agent.waitUntilExit()
+            var limited = ""
+            if let cgroup, let limit = try? String(contentsOfFile: cgroup + "/memory.limit_in_bytes", encoding: .utf8),
+               let used = try? String(contentsOfFile: cgroup + "/memory.max_usage_in_bytes", encoding: .utf8) {
+                limited = "; in a cgroup limited to \(mib(Int(limit.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)), peak charge \(mib(Int(used.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0))"
+                try? "0".write(toFile: cgroup + "/memory.max_usage_in_bytes", atomically: false, encoding: .utf8)
+            }
             let received = collector.totals
             print("  \(mode.padding(toLength: 5, withPad: " ", startingAt: 0)): \(fixed(Double(events) / seconds / 1e6, 2)) M events/s on one core (\(fixed(seconds, 2)) s)"
-                  + ", RSS idle \(mib(idle.rss)), peak \(mib(peak))"
+                  + ", RSS idle \(mib(idle.rss)) (\(mib(idle.anon)) anonymous), peak \(mib(peak)) (\(mib(peakAnon)) anonymous)"
                   + "; \(received.lines) rows sent in \(received.requests) requests, \(mib(received.bytes)) on the wire for \(mib(rawIn)) in: \(fixed(Double(rawIn) / Double(max(1, received.bytes)), 0))x less"
-                  + (mode == "stdin" ? " (every window)" : " (windows still open not counted)"))
+                  + (mode == "stdin" ? " (every window)" : " (windows still open not counted)") + limited)
         }
     }
 
@@ -172,14 +193,15 @@ struct BenchEdgeCommand: ParsableCommand {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Resident and peak resident memory (bytes) from /proc.
-    static func memory(of pid: Int32) -> (rss: Int, hwm: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+    /// Resident memory, its peak, and the anonymous part (heap, stacks: the process's own memory, as
+    /// opposed to clean pages of the binary and shared libraries), in bytes, from /proc.
+    static func memory(of pid: Int32) -> (rss: Int, hwm: Int, anon: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0, 0) }
         func field(_ name: String) -> Int {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
             return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
         }
-        return (field("VmRSS"), field("VmHWM"))
+        return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
     }
 
     /// Posts the NDJSON in bodies of `bodyEvents` lines from `clients` threads; 503s are retried.
