@@ -30,23 +30,12 @@ import Testing
         return try EdgeAgent(config: config, spec: spec, log: { message, _ in log.add(message) })
     }
 
-    /// 1000 records with values that do not compress away.
+    /// 1000 records with values that do not compress away (a multiplicative hash of their position).
     func body(_ request: Int) -> String {
-        var random = SplitMix(seed: UInt64(request))
-        return (0..<1000).map { i in "{\"sensor\":\"s\(i % 50)\",\"t\":\(request * 1000 + i),\"v\":\(Double(random.next() % 1_000_000) / 997)}" }
-            .joined(separator: "\n")
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        (0..<1000).map { i in
+            let n = request * 1000 + i
+            return "{\"sensor\":\"s\(i % 50)\",\"t\":\(n),\"v\":\(Double((UInt64(n) &* 0x9E37_79B9_7F4A_7C15) >> 44) / 997)}"
+        }.joined(separator: "\n")
     }
 
     func start(_ agent: EdgeAgent) -> DispatchSemaphore {

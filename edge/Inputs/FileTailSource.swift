@@ -141,13 +141,7 @@ public final class FileTailSource: BlockSource, CheckpointableSource {
                 bytesRead += Int64(n)
                 block.count += n
             }
-            // Whole lines only (at most `maxLines`); the rest waits for the next block.
-            var lines = 0, end = 0
-            for i in 0..<block.count where block.bytes[i] == UInt8(ascii: "\n") {
-                lines += 1
-                end = i + 1
-                if lines == maxLines { break }
-            }
+            let (lines, end) = block.wholeLines(max: maxLines)
             if lines > 0 {
                 keepRest(from: end)
                 block.lines = lines

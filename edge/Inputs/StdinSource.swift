@@ -76,13 +76,7 @@ public final class StdinSource: BlockSource, CheckpointableSource {
         pending.removeFirst(n)
         var idle = 0
         while true {
-            // Whole lines only (at most `maxLines`); the rest waits for the next block.
-            var lines = 0, end = 0
-            for i in 0..<block.count where block.bytes[i] == UInt8(ascii: "\n") {
-                lines += 1
-                end = i + 1
-                if lines == maxLines { break }
-            }
+            let (lines, end) = block.wholeLines(max: maxLines)
             if lines > 0 {
                 pending = Array(UnsafeBufferPointer(start: block.bytes + end, count: block.count - end)) + pending
                 block.count = end
