@@ -139,4 +139,21 @@ import Testing
         agent.stop.request()
         #expect(done.wait(timeout: .now() + 20) == .success)
     }
+
+    @Test func rejectedRecordsAreKeptWithTheirReasonAndCounted() throws {
+        let collector = try HTTPUpstreamTests.Collector()
+        let state = EdgeAgentTests.stateDir()
+        let agent = try makeAgent(policy: "block", collector: collector.port, log: Log(), state: state)
+        let done = start(agent)
+        let body = "{\"sensor\":\"s1\",\"t\":1,\"v\":0.5}\n{\"sensor\":\"s2\",\"t\":\"soon\",\"v\":1.5}\n{\"sensor\":\"s3\",\"t\":3,\"v\":2.5}"
+        #expect(HTTPIngestServerTests().post(agent.ingest!.port, body, token: "in").status == 200)
+        let deadline = Date().addingTimeInterval(10)
+        while collector.lines.count < 2 && Date() < deadline { usleep(50_000) }
+        agent.stop.request()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(collector.lines.count == 2)
+        #expect(agent.runner.deadLetters.total == 1)
+        let kept = try String(contentsOfFile: state + "/dead-letter.ndjson", encoding: .utf8)
+        #expect(kept.contains("soon") && kept.contains("\"reason\""), "\(kept)")
+    }
 }

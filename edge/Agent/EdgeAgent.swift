@@ -24,6 +24,7 @@ public final class EdgeAgent: @unchecked Sendable {
     public let output: SpoolByteSink
     public let runner: ParallelRunner
     let source: any BlockSource
+    private let deadLetterSink: FileByteSink?
     /// The `POST /ingest` server, for an HTTP input (listening from the agent's creation).
     public let ingest: HTTPIngestServer?
     private let log: @Sendable (String, _ warning: Bool) -> Void
@@ -74,7 +75,13 @@ public final class EdgeAgent: @unchecked Sendable {
         let outFormat = RecordFormat(rawValue: config.output.format ?? "csv") ?? .csv
         output = SpoolByteSink(spool: spool)
         let sink = outFormat.makeEncoder(sink: output, csvHeader: false, wholeRecords: true, decimals: config.output.decimals)
-        runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink, deadLetters: DeadLetters(sink: nil))
+        // Rejected records are kept with their reason (appended across restarts), and counted.
+        deadLetterSink = try config.deadLetterPath.map { path in
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            return try FileByteSink(appendingTo: path)
+        }
+        runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink,
+                                    deadLetters: DeadLetters(sink: deadLetterSink))
         runner.observer = observer
         if source is any CheckpointableSource {  // every input of the agent is
             runner.checkpointing = CheckpointOptions(store: try CheckpointStore(directory: state + "/checkpoints"), intervalSeconds: config.checkpointSeconds,
@@ -112,6 +119,8 @@ public final class EdgeAgent: @unchecked Sendable {
             throw error
         }
         try spool.flush()
+        try runner.deadLetters.flush()
+        try deadLetterSink?.close()
         if !forwarder.drain(timeoutSeconds: 3) {
             log("stopping with \(spool.stats.pendingRecords) records in the spool: they are sent after the next start", false)
         }

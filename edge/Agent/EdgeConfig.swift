@@ -19,6 +19,7 @@ import Sluice
 ///   kafka: {brokers: "broker:9092", topic: features}
 ///   # or http: {url: "https://collector/ingest", token_env: COLLECTOR_TOKEN}
 /// metrics: {port: 9464}
+/// dead_letter: /var/lib/sluice-edge/dead-letter.ndjson   # the default; `none` keeps counts only
 /// ```
 public struct EdgeConfig: Codable, Sendable, Equatable {
     public struct Input: Codable, Sendable, Equatable {
@@ -95,9 +96,19 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
     public var spool: SpoolSection?
     public var output: Output
     public var metrics: Metrics?
+    /// Where rejected records go, with the reason (NDJSON, appended): default `STATE_DIR/dead-letter.ndjson`;
+    /// `none` keeps only their counts (metrics).
+    public var deadLetter: String?
 
     enum CodingKeys: String, CodingKey {
-        case pipeline, spec, input, stateDir = "state_dir", checkpointInterval = "checkpoint_interval", spool, output, metrics
+        case pipeline, spec, input, stateDir = "state_dir", checkpointInterval = "checkpoint_interval", spool, output, metrics,
+             deadLetter = "dead_letter"
+    }
+
+    /// The dead-letter file, nil for `none`.
+    public var deadLetterPath: String? {
+        guard let d = deadLetter else { return stateDir + "/dead-letter.ndjson" }
+        return d == "none" ? nil : d
     }
 
     /// One problem: where in the file (coding keys, e.g. `["spool", "policy"]`) and what.
@@ -131,6 +142,7 @@ public struct EdgeConfig: Codable, Sendable, Equatable {
             add(["input", "file"], "cannot tell the format of '\(file)' from its name: give format: csv or ndjson")
         }
         if stateDir.isEmpty { add(["state_dir"], "must not be empty") }
+        if let d = deadLetter, d.isEmpty { add(["dead_letter"], "give a file, or none") }
         if let c = checkpointInterval, EdgeConfig.seconds(c) == nil { add(["checkpoint_interval"], "'\(c)' is not a duration (e.g. 500ms, 5s, 1m)") }
         if let s = spool {
             if let m = s.maxSize, EdgeConfig.bytes(m) == nil { add(["spool", "max_size"], "'\(m)' is not a size (e.g. 8MiB, 512KiB)") }
