@@ -57,6 +57,7 @@ struct BenchEdgeCommand: ParsableCommand {
         _ = try WorkloadGenerator(events: events, seed: 42).write(to: dir, formats: [.csv, .ndjson])
         let csv = try Data(contentsOf: URL(fileURLWithPath: WorkloadFiles.eventsPath(for: .csv, in: dir, events: events)))
         let ndjson = try Data(contentsOf: URL(fileURLWithPath: WorkloadFiles.eventsPath(for: .ndjson, in: dir, events: events)))
+        let bodies = Self.bodies(ndjson, bodyEvents: bodyEvents)
         let collector = try BytesCollector()
         let exe = agentBinary ?? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let specPath = URL(fileURLWithPath: spec).standardizedFileURL.path
@@ -129,7 +130,7 @@ struct BenchEdgeCommand: ParsableCommand {
                 try handle.close()
                 rawIn = csv.count
             case "http":
-                try Self.post(ndjson, bodyEvents: bodyEvents, clients: clients, port: ingestPort)
+                try Self.post(bodies, clients: clients, port: ingestPort)
                 rawIn = ndjson.count
             default:
                 Thread {
@@ -204,16 +205,26 @@ struct BenchEdgeCommand: ParsableCommand {
         return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
     }
 
-    /// Posts the NDJSON in bodies of `bodyEvents` lines from `clients` threads; 503s are retried.
-    static func post(_ ndjson: Data, bodyEvents: Int, clients: Int, port: Int) throws {
+    /// The NDJSON cut into request bodies of `bodyEvents` lines (before the clock starts).
+    static func bodies(_ ndjson: Data, bodyEvents: Int) -> [Data] {
         var bodies: [Data] = []
-        var start = ndjson.startIndex, lines = 0
-        for i in ndjson.indices where ndjson[i] == 10 {
-            lines += 1
-            if lines == bodyEvents { bodies.append(ndjson[start...i]); start = i + 1; lines = 0 }
+        ndjson.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var start = 0, lines = 0
+            for i in 0..<bytes.count where bytes[i] == 10 {
+                lines += 1
+                if lines == bodyEvents {
+                    bodies.append(Data(bytes[start...i]))
+                    start = i + 1
+                    lines = 0
+                }
+            }
+            if start < bytes.count { bodies.append(Data(bytes[start...])) }
         }
-        if start < ndjson.endIndex { bodies.append(ndjson[start...]) }
-        let all = bodies
+        return bodies
+    }
+
+    /// Posts the bodies from `clients` threads; 503s are retried.
+    static func post(_ all: [Data], clients: Int, port: Int) throws {
         let next = NSLock()
         nonisolated(unsafe) var index = 0
         nonisolated(unsafe) var failure: String?
