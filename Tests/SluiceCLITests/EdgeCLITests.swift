@@ -103,6 +103,10 @@ extension KafkaCLITests {
             got = try dir.read("out.csv").split(separator: "\n").map(String.init)
             if mustArrive.isSubset(of: Set(got)) { break }
         }
+        sleep(1)  // librdkafka's next statistics
+        let after = ops.get("http://127.0.0.1:\(port!)/metrics")
+        #expect(ops.value(after.body, #"sluice_upstream_up{pipeline="sensor-features"}"#) == 1)
+        #expect((ops.value(after.body, #"sluice_upstream_sent_bytes{pipeline="sensor-features"}"#) ?? 0) > 0, "bytes sent, from librdkafka's statistics")
         stopEdge(agent)
         let logText = (try? dir.read("edge.log")) ?? ""
         #expect(agent.terminationStatus == 0, "\(logText.suffix(2000))")

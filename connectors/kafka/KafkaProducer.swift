@@ -1,11 +1,15 @@
 import CRdKafka
+import Synchronization
 
 /// Counts delivery reports. Only touched on the thread that polls the producer (librdkafka runs
-/// delivery callbacks from `rd_kafka_poll`/`rd_kafka_flush`, which ``KafkaProducer`` calls).
+/// delivery and statistics callbacks from `rd_kafka_poll`/`rd_kafka_flush`, which ``KafkaProducer``
+/// calls) — but for `bytesSent`, which other threads read.
 final class DeliveryReports {
     var delivered = 0
     var failed = 0
     var firstError: String?
+    /// librdkafka's `tx_bytes`: bytes sent to the brokers (after compression, with protocol framing).
+    let bytesSent = Atomic<Int64>(0)
 }
 
 /// An idempotent, zstd-compressing Kafka producer that checks every delivery report: a message
@@ -34,8 +38,26 @@ public final class KafkaProducer {
                 if reports.firstError == nil { reports.firstError = String(cString: rd_kafka_err2str(message.pointee.err)) }
             }
         }
+        // With `statistics.interval.ms` set: the bytes sent so far, from the statistics' top-level
+        // `tx_bytes` (it comes before the per-broker objects, whose counter is named `txbytes`).
+        rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+            guard let json, let opaque else { return 0 }
+            let reports = Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue()
+            let text = UnsafeRawBufferPointer(start: json, count: length)
+            let key = Array("\"tx_bytes\":".utf8)
+            if let at = (0...max(0, text.count - key.count)).first(where: { i in key.indices.allSatisfy { text[i + $0] == key[$0] } }) {
+                var value: Int64 = 0, i = at + key.count
+                while i < text.count, text[i] >= 48, text[i] <= 57 { value = value * 10 + Int64(text[i] - 48); i += 1 }
+                reports.bytesSent.store(value, ordering: .relaxed)
+            }
+            return 0  // librdkafka frees the JSON
+        }
         rk = try makeClient(RD_KAFKA_PRODUCER, conf)
     }
+
+    /// Bytes sent to the brokers, as of librdkafka's latest statistics (0 unless
+    /// `statistics.interval.ms` is set). Safe to read from any thread.
+    public var bytesSent: Int64 { reports.bytesSent.load(ordering: .relaxed) }
 
     deinit {
         for t in topics.values { rd_kafka_topic_destroy(t) }

@@ -12,9 +12,9 @@ import SluiceKafka
 /// the output before it is in the spool and flushed; a restart resumes from it, so a half-built window
 /// is neither lost nor counted twice. Records leave the spool only when the upstream acknowledged them.
 public final class EdgeAgent: @unchecked Sendable {
-    // Safe: other threads (metrics, /healthz) use only the spool and the forwarder (both thread-safe),
-    // `stop` (thread-safe), and read the two byte counters, each written by one thread (aligned 64-bit
-    // loads; a sample may be a moment old, never torn).
+    // Safe: other threads (metrics, /healthz) use only the spool, the forwarder and the upstreams'
+    // byte counters (thread-safe), `stop` (thread-safe), and read the input and output byte counts,
+    // each written by one thread (aligned 64-bit loads; a sample may be a moment old, never torn).
     public let config: EdgeConfig
     public let spec: PipelineSpec
     public let stop: StopSignal
@@ -131,9 +131,9 @@ public final class EdgeAgent: @unchecked Sendable {
     /// Bytes read from the input so far.
     public var bytesIn: Int64 { source.bytesRead }
 
-    /// Bytes sent upstream (request bodies, zstd-compressed) — for an HTTP upstream; Kafka compresses
-    /// inside librdkafka and does not tell.
-    public var bytesSent: Int64? { (upstream as? HTTPUpstream)?.bytesSent }
+    /// Bytes sent upstream after compression: HTTP request bodies (zstd), or what librdkafka sent to
+    /// the brokers (its statistics, once a second).
+    public var bytesSent: Int64? { (upstream as? HTTPUpstream)?.bytesSent ?? (upstream as? KafkaUpstream)?.bytesSent }
 }
 
 public struct EdgeError: Error, CustomStringConvertible {

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Sluice
+import Synchronization
 
 /// Forwards to an HTTP collector: one POST per batch, the records as lines (NDJSON or CSV),
 /// zstd-compressed (`Content-Encoding: zstd`), with a bearer token if configured. 2xx: delivered;
@@ -17,7 +18,9 @@ public final class HTTPUpstream: Upstream {
     let timeoutSeconds: Double
     private let session: URLSession
     /// Bytes of request bodies sent (after compression), for the bandwidth figure.
-    public private(set) var bytesSent: Int64 = 0
+    /// Request bodies sent (compressed) that the collector acknowledged; safe to read from any thread.
+    public var bytesSent: Int64 { sent.load(ordering: .relaxed) }
+    private let sent = Atomic<Int64>(0)
 
     public init(url: URL, token: String? = nil, contentType: String = "application/x-ndjson", compress: Bool = true, timeoutSeconds: Double = 10) {
         self.url = url
@@ -59,7 +62,7 @@ public final class HTTPUpstream: Upstream {
         if let error { throw UpstreamError("\(name): \(error.localizedDescription)") }
         guard let status else { throw UpstreamError("\(name): no HTTP answer") }
         guard !(200..<300).contains(status) else {
-            bytesSent += Int64(body.count)
+            sent.add(Int64(body.count), ordering: .relaxed)
             return
         }
         let detail = answer.map { String(decoding: $0.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""

@@ -18,10 +18,14 @@ public final class KafkaUpstream: Upstream {
         self.topic = topic
         self.bootstrapServers = bootstrapServers
         self.keyFields = keyFields
-        var all = ["message.timeout.ms": "0"]
+        // Statistics once a second: the bytes sent after compression, for `sluice_upstream_sent_bytes`.
+        var all = ["message.timeout.ms": "0", "statistics.interval.ms": "1000"]
         for (k, v) in settings { all[k] = v }
         producer = try KafkaProducer(bootstrapServers: bootstrapServers, settings: all)
     }
+
+    /// Bytes sent to the brokers (compressed, with protocol framing), as of the latest statistics.
+    public var bytesSent: Int64 { producer.bytesSent }
 
     public func send(_ records: [[UInt8]]) throws {
         let failedBefore = producer.failed
