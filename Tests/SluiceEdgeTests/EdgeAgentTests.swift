@@ -77,6 +77,35 @@ import Testing
         #expect(log.text.contains("is unreachable") && log.text.contains("is back"), "\(log.text)")
     }
 
+    @Test func aStopWhileTheSpoolIsFullLosesNothingAccepted() throws {
+        let collector = try HTTPUpstreamTests.Collector()
+        collector.status = 503
+        let state = EdgeAgentTests.stateDir()
+        let client = HTTPIngestServerTests()
+        var accepted = 0
+        do {
+            let agent = try makeAgent(policy: "block", collector: collector.port, log: Log(), state: state)
+            let done = start(agent)
+            for request in 0..<200 {
+                let answer = client.post(agent.ingest!.port, body(request), token: "in")
+                if answer.status == 200 { accepted += 1000 } else { break }
+            }
+            #expect(agent.spool.isFull, "the spool is full and the pipeline waits for room")
+            agent.stop.request()
+            #expect(done.wait(timeout: .now() + 20) == .success, "the stop is not held up by the full spool")
+            #expect(Int(agent.spool.stats.pendingRecords) == accepted, "everything accepted is in the spool: \(agent.spool.stats), accepted \(accepted)")
+        }
+        // The next start delivers it all.
+        collector.status = 200
+        let agent = try makeAgent(policy: "block", collector: collector.port, log: Log(), state: state)
+        let done = start(agent)
+        let deadline = Date().addingTimeInterval(30)
+        while collector.lines.count < accepted && Date() < deadline { usleep(50_000) }
+        agent.stop.request()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(collector.lines.count == accepted)
+    }
+
     @Test func underDropOldestEveryRequestIsTakenAndTheDropsAreCounted() throws {
         let collector = try HTTPUpstreamTests.Collector()
         collector.status = 503

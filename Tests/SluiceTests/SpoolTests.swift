@@ -96,6 +96,23 @@ import Testing
         #expect(done.value, "room was made: the writer went on")
     }
 
+    @Test func allowOverflowLetsAWaitingWriterFinishForAStop() throws {
+        let spool = try Spool(directory: dir(), options: SpoolOptions(maxBytes: 256 << 10, segmentBytes: 16 << 10, policy: .block, compressionLevel: -5))
+        var random = SystemRandomNumberGenerator()
+        while try (0..<60).map({ _ in UInt8.random(in: 0...255, using: &random) }).withUnsafeBytes({ try spool.tryAppend($0) }) {}
+        let done = WriterDone()
+        Thread {
+            try? spool.append(Array(repeating: 9, count: 60))
+            done.set()
+        }.start()
+        usleep(200_000)
+        #expect(!done.value, "the writer waits while the spool is full")
+        spool.allowOverflow()
+        for _ in 0..<50 where !done.value { usleep(20_000) }
+        #expect(done.value, "allowed beyond the cap: the writer went on")
+        #expect(try !Array(repeating: UInt8(1), count: 60).withUnsafeBytes { try spool.tryAppend($0) }, "tryAppend (an HTTP input) still says full")
+    }
+
     @Test func aCorruptedSegmentIsQuarantinedAndTheRestDelivered() throws {
         let path = dir()
         let events = EventLog()

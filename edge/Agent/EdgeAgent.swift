@@ -2,6 +2,7 @@ import Foundation
 import Sluice
 import SluiceFiles
 import SluiceKafka
+import Synchronization
 
 /// The edge agent: follows its input, runs the pipeline (cleaning, anonymisation, windowed
 /// pre-aggregation) with its window state checkpointed locally, writes the results to the spool,
@@ -111,6 +112,17 @@ public final class EdgeAgent: @unchecked Sendable {
     /// upstream a few seconds for what is left, and returns (undelivered records wait in the spool).
     public func run() throws -> RunSummary {
         forwarder.start()
+        // A stop while the spool is full (policy block, upstream away) would leave the pipeline waiting
+        // for room that never comes: once a stop is requested, the spool takes what is left beyond its cap.
+        let finished = Atomic<Bool>(false)
+        let spool = spool, stop = stop
+        Thread {
+            while !finished.load(ordering: .relaxed) {
+                if stop.isRequested { spool.allowOverflow(); return }
+                usleep(50_000)
+            }
+        }.start()
+        defer { finished.store(true, ordering: .relaxed) }
         let summary: RunSummary
         do {
             summary = try runner.run()

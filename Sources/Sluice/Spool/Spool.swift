@@ -42,6 +42,7 @@ public final class Spool: @unchecked Sendable {
     private var readCursor: UInt64 = 0
     private var decoded: (first: UInt64, records: [[UInt8]])?
     private var closed = false
+    private var overflowing = false
     private var appended: Int64 = 0
     private var acknowledgedCount: Int64 = 0
     private var dropped: Int64 = 0
@@ -117,7 +118,7 @@ public final class Spool: @unchecked Sendable {
         let needed = record.count + 4
         guard needed <= options.segmentBytes else { throw .recordTooLarge(bytes: record.count, limit: options.segmentBytes - 4) }
         return try monitor.withLock { () throws(SpoolError) -> Bool in
-            while true {
+            room: while true {
                 guard !closed else { throw .closed }
                 if sealedBytes + tail.count + needed <= options.maxBytes { break }
                 switch options.policy {
@@ -129,6 +130,7 @@ public final class Spool: @unchecked Sendable {
                     dropOldestLocked()
                 case .block:
                     guard wait else { return false }
+                    if overflowing { break room }
                     monitor.wait()
                 }
             }
@@ -144,6 +146,16 @@ public final class Spool: @unchecked Sendable {
             if tail.count >= options.segmentBytes { try sealLocked() }
             monitor.broadcast()
             return true
+        }
+    }
+
+    /// Lets writers that wait for room (policy `block`) append beyond the cap from now on: for a
+    /// stop, so that what the pipeline still holds reaches the disk instead of being lost with a
+    /// process that could not finish. `tryAppend` still says full.
+    public func allowOverflow() {
+        monitor.withLock {
+            overflowing = true
+            monitor.broadcast()
         }
     }
 
