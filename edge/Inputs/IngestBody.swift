@@ -83,6 +83,11 @@ struct JSONScanner {
 
     func error(_ message: String) -> IngestBody.Malformed { IngestBody.Malformed(line: line, message: message) }
 
+    /// A byte for a message: `'x'` when printable ASCII, else `byte 0x1B` (messages go into JSON answers and logs).
+    static func show(_ b: UInt8) -> String {
+        (32..<127).contains(b) && b != UInt8(ascii: "'") && b != UInt8(ascii: "\\") ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x" + String(b, radix: 16, uppercase: true)
+    }
+
     /// Spaces, tabs, carriage returns and newlines (counted).
     mutating func skipWhitespace() {
         while index < bytes.count {
@@ -143,7 +148,7 @@ struct JSONScanner {
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
         default:
-            throw error("unexpected '\(Character(Unicode.Scalar(b)))'")
+            throw error("unexpected \(JSONScanner.show(b))")
         }
     }
 
@@ -167,7 +172,7 @@ struct JSONScanner {
                         index += 1
                     }
                 default:
-                    throw error("bad escape '\\\(Character(Unicode.Scalar(e)))' in a string")
+                    throw error("bad escape \(JSONScanner.show(e)) after a backslash in a string")
                 }
             case 0..<32:
                 throw error(b == 10 ? "a string is not closed on its line" : "a control character in a string")
@@ -200,7 +205,7 @@ struct JSONScanner {
     mutating func literal(_ word: StaticString) throws(IngestBody.Malformed) {
         let n = word.utf8CodeUnitCount
         guard index + n <= bytes.count,
-              memcmp(bytes.baseAddress! + index, word.utf8Start, n) == 0 else { throw error("unexpected '\(Character(Unicode.Scalar(bytes[index])))'") }
+              memcmp(bytes.baseAddress! + index, word.utf8Start, n) == 0 else { throw error("unexpected \(JSONScanner.show(bytes[index]))") }
         index += n
     }
 }
