@@ -140,7 +140,6 @@ struct BenchEdgeCommand: ParsableCommand {
                 rawIn = csv.count
             }
             // Until every event is in (and, on stdin, the agent ended after delivering everything).
-            var seconds = 0.0
             while true {
                 let now = Self.memory(of: agent.processIdentifier)
                 peak = max(peak, now.rss)
@@ -153,7 +152,7 @@ struct BenchEdgeCommand: ParsableCommand {
                 if monotonicSeconds() - start > 300 { agent.terminate(); throw RuntimeError("\(mode): not done after 300 s; see \(log)") }
                 usleep(20_000)
             }
-            seconds = monotonicSeconds() - start
+            let seconds = monotonicSeconds() - start
             if mode != "stdin" {
                 // Everything closed so far delivered (the last minute's windows stay open while the agent runs).
                 let deadline = monotonicSeconds() + 60
@@ -194,15 +193,9 @@ struct BenchEdgeCommand: ParsableCommand {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Resident memory, its peak, and the anonymous part (heap, stacks: the process's own memory, as
-    /// opposed to clean pages of the binary and shared libraries), in bytes, from /proc.
+    /// The agent's resident, peak and anonymous memory (zeros once it is gone).
     static func memory(of pid: Int32) -> (rss: Int, hwm: Int, anon: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0, 0) }
-        func field(_ name: String) -> Int {
-            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-        }
-        return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
+        residentMemory(pid: pid).map { ($0.resident, $0.peak, $0.anonymous) } ?? (0, 0, 0)
     }
 
     /// The NDJSON cut into request bodies of `bodyEvents` lines (before the clock starts).
@@ -297,34 +290,25 @@ struct MetricsReader {
 }
 
 /// A collector for the agent's HTTP output: counts requests, bytes on the wire and rows.
-final class BytesCollector: Sendable {
-    let port: Int
+final class BytesCollector: @unchecked Sendable {
+    // Safe: the counters are guarded by `lock`; `port` is set once in `init`.
+    private let lock = NSLock()
+    private var requests = 0, bytes = 0, lines = 0
+    private(set) var port = 0
 
     init() throws {
         let router = Router()
-        let counts = CountsBox()
-        router.post("ingest") { request, _ -> Response in
+        router.post("ingest") { [self] request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 << 20)
             let raw = Array(buffer: body)
             let plain = request.headers[.contentEncoding] == "zstd" ? (ZstdCompression.decompress(raw) ?? []) : raw
-            counts.add(bytes: raw.count, lines: plain.reduce(0) { $0 + ($1 == 10 ? 1 : 0) })
+            let rows = plain.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            lock.withLock { requests += 1; bytes += raw.count; lines += rows }
             return Response(status: .ok)
         }
-        box = counts
         port = try HTTPServing.start(router: router, host: "127.0.0.1", port: 0, what: "the bench collector")
     }
 
-    private let box: CountsBox
-
-    func reset() { box.reset() }
-    var totals: (requests: Int, bytes: Int, lines: Int) { box.totals }
-}
-
-final class CountsBox: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var requests = 0, bytes = 0, lines = 0
-    func add(bytes b: Int, lines l: Int) { lock.withLock { requests += 1; bytes += b; lines += l } }
     func reset() { lock.withLock { requests = 0; bytes = 0; lines = 0 } }
     var totals: (requests: Int, bytes: Int, lines: Int) { lock.withLock { (requests, bytes, lines) } }
 }

@@ -67,12 +67,11 @@ struct EdgeCommand: ParsableCommand {
         Thread { waiter.wait(signals) }.start()
         ops.board.set("input", cfg.inputName)
         ops.board.set("upstream", agent.upstream.name)
-        let edgeMetrics = EdgeMetrics(pipeline: spec.name)
+        let edgeMetrics = EdgeMetrics(pipeline: spec.name, ingestStatuses: agent.ingest == nil ? [] : IngestCounters.statuses)
         ops.startSampling(deadLetters: agent.runner.deadLetters, extra: {
             edgeMetrics.sample(spool: agent.spool.stats, upstreamUp: agent.forwarder.status.upstreamUp, delivered: agent.forwarder.status.delivered,
                                inputBytes: agent.bytesIn, outputBytes: agent.output.bytes, sentBytes: agent.bytesSent,
-                               ingest: agent.ingest.map { server in (Dictionary(uniqueKeysWithValues: IngestCounters.statuses.map { ($0, server.counters.requests($0)) }),
-                                                                     server.counters.recordsAccepted) })
+                               ingest: agent.ingest.map { ($0.counters.requestsByStatus, $0.counters.recordsAccepted) })
         })
         if let ingest = agent.ingest { log.info("sluice edge: POST /ingest on port \(ingest.port)", metadata: ["event": "ingest_listening", "port": "\(ingest.port)"]) }
         log.info("sluice edge: \(spec.name) from \(cfg.inputName) to \(agent.upstream.name); state and spool in \(cfg.stateDir)",
@@ -102,10 +101,9 @@ final class AgentHolder: @unchecked Sendable {
     var health: (healthy: Bool, detail: String) {
         guard let agent else { return (true, "starting") }
         if agent.stop.isRequested { return (false, "stopping") }
-        let stats = agent.spool.stats
         if agent.spool.isFull { return (false, "spool full: inputs wait for the upstream") }
         let up = agent.forwarder.status.upstreamUp
-        return (true, "ok; upstream \(up ? "up" : "down"), \(stats.pendingRecords) records in the spool")
+        return (true, "ok; upstream \(up ? "up" : "down"), \(agent.spool.stats.pendingRecords) records in the spool")
     }
 }
 

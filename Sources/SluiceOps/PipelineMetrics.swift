@@ -190,7 +190,8 @@ public final class EdgeMetrics: Sendable {
     let ingestRecords: Gauge
     let ingestRequests: [Int: Gauge]
 
-    public init(pipeline: String) {
+    /// - Parameter ingestStatuses: the HTTP statuses an ingest endpoint counts (one gauge each).
+    public init(pipeline: String, ingestStatuses: [Int] = []) {
         let d = [("pipeline", pipeline)]
         spoolBytes = Gauge(label: "sluice_spool_bytes", dimensions: d)
         spoolPending = Gauge(label: "sluice_spool_pending_records", dimensions: d)
@@ -203,7 +204,7 @@ public final class EdgeMetrics: Sendable {
         outputBytes = Gauge(label: "sluice_edge_output_bytes", dimensions: d)
         sentBytes = Gauge(label: "sluice_upstream_sent_bytes", dimensions: d)
         ingestRecords = Gauge(label: "sluice_ingest_records", dimensions: d)
-        ingestRequests = Dictionary(uniqueKeysWithValues: [200, 400, 401, 413, 503].map {
+        ingestRequests = Dictionary(uniqueKeysWithValues: ingestStatuses.map {
             ($0, Gauge(label: "sluice_ingest_requests", dimensions: d + [("status", "\($0)")]))
         })
     }

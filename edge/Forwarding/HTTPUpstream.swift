@@ -17,8 +17,8 @@ public final class HTTPUpstream: Upstream {
     let compress: Bool
     let timeoutSeconds: Double
     private let session: URLSession
-    /// Bytes of request bodies sent (after compression), for the bandwidth figure.
-    /// Request bodies sent (compressed) that the collector acknowledged; safe to read from any thread.
+    /// Bytes of request bodies (after compression) the collector acknowledged: the bandwidth figure.
+    /// Safe to read from any thread.
     public var bytesSent: Int64 { sent.load(ordering: .relaxed) }
     private let sent = Atomic<Int64>(0)
 

@@ -3,8 +3,9 @@ import SluiceKafka
 /// Forwards to a Kafka topic: an idempotent, zstd-compressing producer whose messages never time out
 /// (`message.timeout.ms=0`), so while the brokers are away librdkafka holds and retries them, in order,
 /// and ``send(_:)`` waits — the spool, not the producer, is where data accumulates. CSV records are
-/// keyed by their first `keyFields` comma-separated values (the window key), so a key's results share
-/// a partition and replays are idempotent by key; `keyFields: 0` sends them without a key.
+/// keyed by their first `keyFields` comma-separated values (the window's group-by fields), so a key's
+/// results share a partition and arrive in order; a replay sends identical records again (at least
+/// once). `keyFields: 0` sends them without a key.
 public final class KafkaUpstream: Upstream {
     public let topic: String
     public let bootstrapServers: String

@@ -109,6 +109,10 @@ public final class IngestCounters: Sendable {
         default: 0
         }
     }
+    /// Requests answered so far, for each of ``statuses``.
+    public var requestsByStatus: [Int: Int64] {
+        Dictionary(uniqueKeysWithValues: IngestCounters.statuses.map { ($0, requests($0)) })
+    }
     public var recordsAccepted: Int64 { records.load(ordering: .relaxed) }
     /// Request bodies taken, as received (before any conversion).
     public var bytesAccepted: Int64 { bytes.load(ordering: .relaxed) }

@@ -26,6 +26,12 @@ public enum IngestBody {
         var records = 0
         try body.withUnsafeBufferPointer { (buffer) throws(Malformed) in
             var scanner = JSONScanner(buffer)
+            /// One object as one line: whitespace newlines inside it become spaces (a JSON string holds none).
+            func appendLine(_ object: Range<Int>) {
+                for b in buffer[object] { out.append(b == 10 || b == 13 ? 32 : b) }
+                out.append(10)
+                records += 1
+            }
             scanner.skipWhitespace()
             if scanner.peek == UInt8(ascii: "[") {
                 scanner.index += 1
@@ -38,10 +44,7 @@ public enum IngestBody {
                         let start = scanner.index
                         guard scanner.peek == UInt8(ascii: "{") else { throw scanner.error("element \(records + 1) of the array is not a JSON object") }
                         try scanner.value(depth: 0)
-                        // One line per object: whitespace newlines inside it become spaces (a JSON string holds none).
-                        for b in buffer[start..<scanner.index] { out.append(b == 10 || b == 13 ? 32 : b) }
-                        out.append(10)
-                        records += 1
+                        appendLine(start..<scanner.index)
                         scanner.skipWhitespace()
                         guard let b = scanner.peek else { throw scanner.error("the array is not closed") }
                         scanner.index += 1
@@ -58,9 +61,7 @@ public enum IngestBody {
                     guard b == UInt8(ascii: "{") else { throw scanner.error("expected a JSON object") }
                     let start = scanner.index
                     try scanner.value(depth: 0)
-                    for b in buffer[start..<scanner.index] { out.append(b == 10 || b == 13 ? 32 : b) }
-                    out.append(10)
-                    records += 1
+                    appendLine(start..<scanner.index)
                     scanner.skipSpaces()
                     if let b = scanner.peek, b != 10 { throw scanner.error("expected the end of the line after the object") }
                 }

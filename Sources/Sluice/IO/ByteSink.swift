@@ -213,7 +213,6 @@ public final class LockedByteSink: ByteSink, @unchecked Sendable {
     public func flush() throws { try lock.withLock { try inner.flush() } }
 }
 
-
 /// Powers of ten for ``OutputBuffer/append(double:decimals:)``.
 enum DecimalRounding {
     static let scales: [Double] = (0...15).map { pow10($0) }
