@@ -9,8 +9,11 @@ import PackageDescription
 //   Sources/SluiceML        online learning: models, metrics, drift detection, retraining, registry
 //   edge                    the edge agent: inputs (file tail, stdin, HTTP ingest), agent and config, spool forwarding to Kafka or HTTP
 //   Sources/SluiceOps       operations: metrics (swift-metrics, Prometheus), logs (swift-log), HTTP endpoints (Hummingbird)
+//   Sources/SluiceCommandCore  what the verbs share: operations flags and endpoints, signals, errors, spec loading
+//   Sources/SluiceEdgeCommand  the `edge` verb (in both binaries)
 //   Sources/SluiceCLI       the command-line verbs (run, explain, list, spec, gen, bench)
 //   Sources/sluice          the `sluice` command: the verbs plus the example pipelines
+//   Sources/sluice-edge     the `sluice-edge` command: the edge agent alone, for small devices
 // The core library depends on nothing but the Swift toolchain and libzstd, so tests build fast.
 let package = Package(
     name: "Sluice",
@@ -23,6 +26,7 @@ let package = Package(
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-edge", targets: ["sluice-edge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,12 +74,35 @@ let package = Package(
             ],
             path: "Sources/SluiceOps"
         ),
+        // What every verb shares (operations flags and endpoints, signals, errors, spec and properties
+        // files), so the edge verb can live in a binary without the others.
+        .target(
+            name: "SluiceCommandCore",
+            dependencies: [
+                "Sluice", "SluiceOps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/SluiceCommandCore"
+        ),
+        .target(
+            name: "SluiceEdgeCommand",
+            dependencies: [
+                "Sluice", "SluiceEdge", "SluiceOps", "SluiceCommandCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/SluiceEdgeCommand"
+        ),
         // The command-line verbs as a library, so a user's own package can ship
         // its pipelines in a binary with the same verbs (see README).
         .target(
             name: "SluiceCLI",
             dependencies: [
                 "Sluice", "SluiceFiles", "SluiceWorkload", "SluiceML", "SluiceKafka", "SluiceOps", "SluiceEdge",
+                "SluiceCommandCore", "SluiceEdgeCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -84,6 +111,7 @@ let package = Package(
             path: "Sources/SluiceCLI"
         ),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI", "SluicePipelines"], path: "Sources/sluice"),
+        .executableTarget(name: "sluice-edge", dependencies: ["SluiceCommandCore", "SluiceEdgeCommand", "SluicePipelines"], path: "Sources/sluice-edge"),
         .testTarget(name: "SluiceTests", dependencies: ["Sluice"], path: "Tests/SluiceTests"),
         .testTarget(name: "SluiceFilesTests", dependencies: ["Sluice", "SluiceFiles"], path: "Tests/SluiceFilesTests"),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["Sluice", "SluiceFiles", "SluicePipelines", "SluiceCLI"], path: "Tests/SluicePipelinesTests"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceWorkload
 
 /// Measures the canonical workload end to end, the way WORKLOAD.md asks:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceML
 
 /// Measures the drift detectors (ADWIN, Page-Hinkley, DDM) on generated

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Hummingbird
 import NIOCore
 import Sluice
+import SluiceCommandCore
 import SluiceOps
 import SluiceWorkload
 
@@ -40,7 +41,7 @@ struct BenchEdgeCommand: ParsableCommand {
     @Option(help: "Which runs: file, http, stdin (comma-separated).")
     var modes: String = "file,http,stdin"
 
-    @Option(help: "The sluice binary run as the agent (default: this one).")
+    @Option(help: "The binary run as the agent: a sluice binary (default: this one) or sluice-edge.")
     var agentBinary: String?
 
     @Option(help: "A memory cgroup directory (e.g. /sys/fs/cgroup/memory/edge with memory.limit_in_bytes set) the agent runs in: does it keep its pace within the limit?")
@@ -96,7 +97,9 @@ struct BenchEdgeCommand: ParsableCommand {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             collector.reset()
             let agent = Process()
-            let command = ["/usr/bin/taskset", "-c", "\(cpu)", exe, "edge", "--config", config, "--log-level", "warning"]
+            // `sluice-edge` is the verb alone; any other binary is `sluice` and takes the verb's name first.
+            let verb = exe.hasSuffix("sluice-edge") ? [] : ["edge"]
+            let command = ["/usr/bin/taskset", "-c", "\(cpu)", exe] + verb + ["--config", config, "--log-level", "warning"]
             if let cgroup {
                 // Joins the cgroup first, then becomes the agent (same pid).
                 agent.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceFiles
 
 /// Measures the `enrich` step: a stream whose keys follow a Zipf law over a

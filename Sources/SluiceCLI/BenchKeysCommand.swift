@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceFiles
 
 /// Memory under high key cardinality: a stream of `--keys` distinct keys, each alive only briefly

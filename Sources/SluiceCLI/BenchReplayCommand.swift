@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceWorkload
 
 /// `sluice bench-replay`: how fast a ``ReplayBuffer`` retains and replays the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceML
 
 /// Spool write and drain rates: what store-and-forward costs on this disk.

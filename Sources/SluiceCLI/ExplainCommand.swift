@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

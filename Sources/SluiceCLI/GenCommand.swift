@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
 import SluiceWorkload
 
 struct GenCommand: ParsableCommand {

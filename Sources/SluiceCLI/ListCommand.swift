@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the pipelines built into this binary.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
 import SluiceFiles
 
 /// `sluice replay DIR`: writes out the records a `retain` step kept, oldest

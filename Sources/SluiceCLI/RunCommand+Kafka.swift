@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceCommandCore
 import SluiceFiles
 import SluiceKafka
 import SluiceOps

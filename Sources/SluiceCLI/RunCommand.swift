@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceCommandCore
 import SluiceKafka
 import SluiceFiles
 
@@ -233,11 +234,6 @@ extension RunCommand {
     }
 }
 
-/// A failure while running (as opposed to invalid arguments): printed as `error: …`, exit code 1.
-struct RuntimeError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A one-line progress display on stderr: records, percent of input, rate, ETA.
 final class ProgressDisplay {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
+import SluiceEdgeCommand
 import Synchronization
 
 /// The `sluice` command-line verbs, as a library: a package that defines its
@@ -23,14 +25,6 @@ public enum SluiceCLI {
     }
 }
 
-/// Process-wide configuration set once by ``SluiceCLI/main(registry:arguments:)``
-/// before any command runs (ArgumentParser instantiates commands itself, so
-/// they cannot be handed the registry directly).
-enum CommandContext {
-    static let registry = Mutex(PipelineRegistry([]))
-    static var pipelines: PipelineRegistry { registry.withLock { $0 } }
-}
-
 struct SluiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
@@ -41,16 +35,4 @@ struct SluiceCommand: ParsableCommand {
         """,
         subcommands: [RunCommand.self, ExplainCommand.self, ListCommand.self, SpecCommand.self, GenCommand.self, BenchCommand.self, ReplayCommand.self, BenchReplayCommand.self, BenchEnrichCommand.self, BenchMLCommand.self, BenchDriftCommand.self, BenchWindowsCommand.self, BenchKeysCommand.self, TrainCommand.self, ModelsCommand.self, BenchRetrainCommand.self, BrokerCommand.self, ProduceCommand.self, ConsumeCommand.self, LagCommand.self, StatusCommand.self, BenchKafkaCommand.self, BenchScaleCommand.self, BenchSpoolCommand.self, EdgeCommand.self, BenchEdgeCommand.self]
     )
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func exit(_ code: Int32) -> Never { Glibc.exit(code) }
-
-/// Writes to standard error.
-func printError(_ text: String) {
-    var s = text + "\n"
-    s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
 }

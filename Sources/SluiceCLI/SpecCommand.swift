@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCommandCore
 
 struct SpecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceKafka
 
 /// `sluice status`: a consumer group of workers on a topic, per partition (owner, committed offset,

@@ -1,5 +1,6 @@
 import Foundation
 import Sluice
+import SluiceCommandCore
 import SluiceKafka
 import SluiceOps
 

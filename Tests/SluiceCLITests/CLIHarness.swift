@@ -1,16 +1,18 @@
 import Foundation
 import Testing
 
-/// Runs the `sluice` binary built next to the test bundle.
+/// Runs the `sluice` binary (or `sluice-edge`) built next to the test bundle.
 struct CLI {
-    static var binary: URL {
-        // `swift test` runs the test bundle from the build directory that also holds `sluice`.
+    static var binary: URL { binary("sluice") }
+
+    static func binary(_ name: String) -> URL {
+        // `swift test` runs the test bundle from the build directory that also holds the binaries.
         let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [bundleDir, bundleDir.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("sluice")
+            let url = candidate.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        return packageRoot.appendingPathComponent(".build/debug/sluice")
+        return packageRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
     static var packageRoot: URL {
@@ -23,11 +25,11 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs `sluice args...`, optionally feeding `stdin`.
+    /// Runs `sluice args...` (or `program args...`), optionally feeding `stdin`.
     @discardableResult
-    static func run(_ args: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> Result {
+    static func run(_ args: [String], stdin: Data? = nil, in directory: URL? = nil, program: String = "sluice") throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = binary(program)
         process.arguments = args
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), input = Pipe()

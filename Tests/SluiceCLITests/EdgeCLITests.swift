@@ -133,9 +133,10 @@ extension KafkaCLITests {
 }
 
 extension KafkaCLITests {
-    /// `cat events.csv | sluice edge`: at the end of stdin every window is closed and delivered,
-    /// the same windows `sluice run` computes from the file.
-    @Test func edgeAgentReadsStdinToItsEnd() throws {
+    /// `cat events.csv | sluice edge` (and the same with the `sluice-edge` binary): at the end of stdin
+    /// every window is closed and delivered, the same windows `sluice run` computes from the file.
+    @Test(arguments: [["sluice", "edge"], ["sluice-edge"]])
+    func edgeAgentReadsStdinToItsEnd(command: [String]) throws {
         let dir = try TempDir()
         let broker = try Broker(dir, topics: ["features:4"])
         let n = 50_000
@@ -148,7 +149,8 @@ extension KafkaCLITests {
             output:
               kafka: {brokers: "\(broker.bootstrap)", topic: features}
             """)
-        let edge = try CLI.run(["edge", "--config", dir.path("edge.yaml")], stdin: try Data(contentsOf: URL(fileURLWithPath: events)))
+        let edge = try CLI.run(command.dropFirst() + ["--config", dir.path("edge.yaml")], stdin: try Data(contentsOf: URL(fileURLWithPath: events)),
+                               program: command[0])
         #expect(edge.status == 0, "\(edge.stderr)")
         #expect(edge.stderr.contains("\(n) records in"), "\(edge.stderr)")
         #expect(try CLI.run(["run", "sensor-features", "-i", events, "-o", dir.path("file.csv"), "--dead-letter", "none", "--quiet"]).status == 0)
@@ -230,5 +232,10 @@ struct EdgeConfigCLITests {
         // The README's example configuration, with its spec next to it.
         let example = try CLI.run(["edge", "--config", CLI.packageRoot.appendingPathComponent("examples/edge/edge.yaml").path, "--check"])
         #expect(example.status == 0 && example.stdout.contains("ok — pipeline sensor-edge"), "\(example.stdout) \(example.stderr)")
+        // The agent alone, for small devices: the same verb, its usage line named after it.
+        let alone = try CLI.run(["--config", CLI.packageRoot.appendingPathComponent("examples/edge/edge.yaml").path, "--check"], program: "sluice-edge")
+        #expect(alone.status == 0 && alone.stdout == example.stdout, "\(alone.stdout) \(alone.stderr)")
+        let usage = try CLI.run(["--help"], program: "sluice-edge")
+        #expect(usage.stdout.contains("USAGE: sluice-edge --config <config>"), "\(usage.stdout)")
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 /// returns the set, for a dedicated thread to `sigwait` on. Call it before creating any librdkafka
 /// handle: a signal delivered to one of librdkafka's threads (the dev cluster's especially) makes
 /// its poll fail and the thread exit.
-func blockTerminationSignals() -> sigset_t {
+package func blockTerminationSignals() -> sigset_t {
     var signals = sigset_t()
     sigemptyset(&signals)
     sigaddset(&signals, SIGINT)
@@ -19,20 +19,20 @@ func blockTerminationSignals() -> sigset_t {
 
 /// Waits for SIGINT/SIGTERM on its own thread: the first requests a graceful stop, the second
 /// exits at once. Safe to hand to that thread: it only calls the thread-safe ``StopSignal``.
-final class GracefulStop: @unchecked Sendable {
-    let stop: StopSignal
+package final class GracefulStop: @unchecked Sendable {
+    package let stop: StopSignal
     /// Where the two lines go (a swift-log logger, so JSON logs stay JSON); stderr text without one.
-    let logger: Logger?
+    package let logger: Logger?
     /// Seconds a graceful stop may take before the process gives up on it and exits with status 1
     /// (a sink that never acknowledges must not keep a stopping process alive forever).
-    let timeoutSeconds: Double
-    init(_ stop: StopSignal, logger: Logger? = nil, timeoutSeconds: Double = 30) {
+    package let timeoutSeconds: Double
+    package init(_ stop: StopSignal, logger: Logger? = nil, timeoutSeconds: Double = 30) {
         self.stop = stop
         self.logger = logger
         self.timeoutSeconds = timeoutSeconds
     }
 
-    func wait(_ signals: sigset_t) {
+    package func wait(_ signals: sigset_t) {
         var set = signals
         var received: Int32 = 0
         sigwait(&set, &received)

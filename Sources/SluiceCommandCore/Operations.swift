@@ -4,27 +4,27 @@ import Logging
 import Sluice
 import SluiceOps
 
-/// The operations flags every long-running verb takes (`run`, `train`, `broker`).
-struct OperationsOptions: ParsableArguments {
+/// The operations flags every long-running verb takes (`run`, `train`, `broker`, `edge`).
+package struct OperationsOptions: ParsableArguments {
     @Option(help: "Serve /metrics (Prometheus), /healthz and a status page at / on this port (0: any free port, printed at start).")
-    var metricsPort: Int?
+    package var metricsPort: Int?
 
     @Option(help: "The address the metrics port listens on (0.0.0.0 to be scraped from other hosts).")
-    var metricsHost: String = "127.0.0.1"
+    package var metricsHost: String = "127.0.0.1"
 
     @Option(help: "Log lines as text (for people) or json (one object per line, for log shippers).")
-    var logFormat: String = "text"
+    package var logFormat: String = "text"
 
     @Option(help: "Least important log level shown: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    package var logLevel: String = "info"
 
     @Option(help: "Off a terminal (or with --log-format json): log a one-line progress summary every this many seconds (0: never).")
-    var summaryInterval: Double = 10
+    package var summaryInterval: Double = 10
 
     @Option(help: "Seconds a graceful stop (SIGINT/SIGTERM: drain, final checkpoint, flush) may take before the process exits with status 1.")
-    var shutdownTimeout: Double = 30
+    package var shutdownTimeout: Double = 30
 
-    func validate() throws {
+    package func validate() throws {
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
@@ -32,20 +32,22 @@ struct OperationsOptions: ParsableArguments {
         if !(shutdownTimeout > 0) { throw ValidationError("--shutdown-timeout must be a positive number of seconds") }
     }
 
-    var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
-    var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+    package var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
+    package var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+
+    package init() {}
 }
 
 /// A long-running verb's operations side: its logger, metrics, status board and HTTP endpoints, and
 /// a sampler thread that once a second records what the run cannot report itself (dead letters,
 /// consumer lag, watermark lag) and, off a terminal, logs a progress summary now and then.
-final class Operations: @unchecked Sendable {
+package final class Operations: @unchecked Sendable {
     // Safe: `stopped` is guarded by `lock`; the rest is immutable after init or thread-safe itself.
-    let logger: Logger
-    let metrics: PipelineMetrics
-    let board: StatusBoard
-    let server: OpsServer?
-    let options: OperationsOptions
+    package let logger: Logger
+    package let metrics: PipelineMetrics
+    package let board: StatusBoard
+    package let server: OpsServer?
+    package let options: OperationsOptions
     private let lock = NSLock()
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
@@ -54,7 +56,7 @@ final class Operations: @unchecked Sendable {
     private var samplerStarted = false
 
     /// Logging is bootstrapped here: create one per process, first thing in the verb.
-    init(_ options: OperationsOptions, verb: String, name: String, health: @escaping OpsServer.Health = { (true, "ok") }) throws {
+    package init(_ options: OperationsOptions, verb: String, name: String, health: @escaping OpsServer.Health = { (true, "ok") }) throws {
         self.options = options
         SluiceLogHandler.bootstrap(format: options.format, level: options.level)
         logger = Logger(label: "sluice.\(verb)")
@@ -75,11 +77,11 @@ final class Operations: @unchecked Sendable {
     }
 
     /// Whether progress goes to the log as periodic one-line summaries (off a terminal, or JSON logs).
-    var logsSummaries: Bool { options.summaryInterval > 0 && (isatty(2) == 0 || options.format == .json) }
+    package var logsSummaries: Bool { options.summaryInterval > 0 && (isatty(2) == 0 || options.format == .json) }
 
     /// Starts the sampler: once a second it records dead letters, watermark, consumer lag and partitions; every
     /// `--summary-interval` seconds (when ``logsSummaries``) it logs a progress line.
-    func startSampling(deadLetters: DeadLetters?, consumerLag: (@Sendable () -> Int64?)? = nil,
+    package func startSampling(deadLetters: DeadLetters?, consumerLag: (@Sendable () -> Int64?)? = nil,
                        partitions: (@Sendable () -> [StatusBoard.Partition])? = nil, quiet: Bool = false, extra: (@Sendable () -> Void)? = nil) {
         samplerStarted = true
         let interval = options.summaryInterval
@@ -116,7 +118,7 @@ final class Operations: @unchecked Sendable {
         }.start()
     }
 
-    func stop() {
+    package func stop() {
         let first: Bool = lock.withLock {
             defer { stopped = true }
             return !stopped

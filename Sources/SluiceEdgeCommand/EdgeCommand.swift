@@ -2,14 +2,16 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceCommandCore
 import SluiceEdge
 import SluiceOps
 import Yams
 
-/// `sluice edge --config edge.yaml`: the edge ingest agent.
-struct EdgeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "edge",
+/// `sluice edge --config edge.yaml` (or `sluice-edge --config edge.yaml`, the same verb in a binary
+/// with nothing else): the edge ingest agent.
+package struct EdgeCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: runsAlone ? "sluice-edge" : "edge",
         abstract: "Run the edge agent: follow an input, clean, anonymise and pre-aggregate it, spool the results on disk, forward them upstream.",
         discussion: """
             Everything is in one YAML file (see README "Edge agent"). Window state is checkpointed in state_dir, \
@@ -26,7 +28,12 @@ struct EdgeCommand: ParsableCommand {
 
     @OptionGroup(title: "Operations") var operations: OperationsOptions
 
-    func run() throws {
+    package init() {}
+
+    /// Whether this process is the `sluice-edge` binary (the verb alone): its usage line names it.
+    static var runsAlone: Bool { CommandLine.arguments.first?.hasSuffix("sluice-edge") ?? false }
+
+    package func run() throws {
         let cfg = try EdgeConfigLoader.load(config)
         let base = (config as NSString).deletingLastPathComponent
         let spec: PipelineSpec
