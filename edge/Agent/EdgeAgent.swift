@@ -81,9 +81,7 @@ public final class EdgeAgent: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             return try FileByteSink(appendingTo: path)
         }
-        // One shard (one core) and small blocks: three 256 KiB work units bound the input side's memory
-        // on a small device (4 MiB with the run defaults); the agent still takes millions of records a second.
-        runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 1, blockBytes: 256 << 10), source: source, sink: sink,
+        runner = try ParallelRunner(spec: spec, options: ParallelOptions(shards: 1, prefetch: 2), source: source, sink: sink,
                                     deadLetters: DeadLetters(sink: deadLetterSink))
         runner.observer = observer
         if source is any CheckpointableSource {  // every input of the agent is

@@ -12,16 +12,11 @@ public struct ParallelOptions: Sendable, Hashable {
     /// group can move between shards without rehashing keys; groups are assigned to shards in
     /// contiguous ranges.
     public var keyGroups: Int
-    /// Input bytes per block (a work unit's block holds this plus 64 KiB for a record that crosses
-    /// its end). 1 MiB amortises the hand-offs between threads; a small device (the edge agent)
-    /// takes less, since every pooled unit holds one block.
-    public var blockBytes: Int
 
-    public init(shards: Int = ParallelOptions.defaultShards, prefetch: Int = 4, keyGroups: Int = 128, blockBytes: Int = 1 << 20) {
+    public init(shards: Int = ParallelOptions.defaultShards, prefetch: Int = 4, keyGroups: Int = 128) {
         self.shards = max(1, shards)
         self.prefetch = max(0, prefetch)
         self.keyGroups = max(self.shards, keyGroups)
-        self.blockBytes = max(64 << 10, blockBytes)
     }
 
     /// The number of online cores.
@@ -424,7 +419,7 @@ final class ParallelRun: @unchecked Sendable {
         observer = runner.observer
         operatorIndices = runner.operatorIndices
         nextProgress = start + runner.progressInterval
-        let blockCapacity = runner.options.blockBytes + (64 << 10)
+        let blockCapacity = (1 << 20) + (64 << 10)
         for _ in 0..<runner.options.pooledUnits {
             free.append(WorkUnit(block: Block(capacity: blockCapacity), batch: runner.plans[0].makeInputBatch(), shards: shards))
         }
