@@ -10,6 +10,7 @@
 #     -l  memory limit in MiB (default 32)
 #     -e  events (default 1000000)
 #     -s  the spool's segment_size (default 256KiB)
+#     -a  the upstream away (results stay in the spool): what the intake alone needs
 #     -t  seconds to give up after (default 300: a thrashing agent may never finish)
 #
 # Needs root and a cgroup v1 memory controller or cgroup v2. Drops the page cache first, so the
@@ -22,14 +23,16 @@ limit=32
 events=1000000
 timeout=300
 segment=256KiB
-while getopts "b:l:e:s:t:" opt; do
+away=""
+while getopts "b:l:e:s:t:a" opt; do
   case $opt in
     b) binary=$OPTARG ;;
     l) limit=$OPTARG ;;
     e) events=$OPTARG ;;
     s) segment=$OPTARG ;;
     t) timeout=$OPTARG ;;
-    *) sed -n 2,14p "$0"; exit 2 ;;
+    a) away=1 ;;
+    *) sed -n 2,16p "$0"; exit 2 ;;
   esac
 done
 read -r -a agent <<< "$binary"
@@ -75,6 +78,8 @@ class Collector(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Collector).serve_forever()
 ' "$collector" &
 collector_pid=$!
+upstream_port=$collector
+[ -n "$away" ] && upstream_port=1  # nothing listens there
 cp examples/edge/sensor-edge.yaml "$work/"
 cat > "$work/edge.yaml" <<EOF
 spec: sensor-edge.yaml
@@ -82,7 +87,7 @@ input: {file: $work/readings.csv, format: csv}
 state_dir: $work/state
 spool: {max_size: 16MiB, segment_size: $segment, policy: block, fsync: always}
 output:
-  http: {url: "http://127.0.0.1:$collector/ingest", timeout: 2s}
+  http: {url: "http://127.0.0.1:$upstream_port/ingest", timeout: 2s}
   format: csv
   decimals: 3
 metrics: {port: $port, host: 127.0.0.1}
@@ -107,7 +112,7 @@ while :; do
   pending=$(awk '/^sluice_spool_pending_records/ {printf "%d", $2; exit}' <<< "$metrics")
   delivered=$(awk '/^sluice_upstream_delivered_records/ {printf "%d", $2; exit}' <<< "$metrics")
   now=$(( $(date +%s%N) - start ))
-  if [ -z "$intake_ns" ] && [ "${taken:-0}" -ge "$events" ]; then intake_ns=$now; fi
+  if [ -z "$intake_ns" ] && [ "${taken:-0}" -ge "$events" ]; then intake_ns=$now; [ -n "$away" ] && break; fi
   if [ -n "$intake_ns" ] && [ "${pending:-1}" = 0 ] && [ "${delivered:-0}" -gt 0 ] && [ $((now - intake_ns)) -gt 1500000000 ]; then break; fi
   if [ "$now" -gt $((timeout * 1000000000)) ]; then
     echo "${agent[*]##*/} in $limit MiB: not done after $timeout s (${taken:-0} of $events events taken, ${delivered:-0} results delivered, ${pending:-?} pending)"
@@ -137,6 +142,10 @@ for _ in $(seq 1 100); do
   [ "${pending:-1}" = 0 ] && [ "${delivered:-0}" -gt 0 ] && break
 done
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
-awk -v name="${agent[*]##*/}" -v limit="$limit" -v events="$events" -v intake="$intake_ns" -v done_ns="$now" -v idle="$idle_rss" -v rss="$rss" -v peak="$(cat "$peak_file")" -v delivered="$delivered" 'BEGIN {
+awk -v name="${agent[*]##*/}" -v limit="$limit" -v events="$events" -v intake="$intake_ns" -v done_ns="$now" -v idle="$idle_rss" -v rss="$rss" -v peak="$(cat "$peak_file")" -v delivered="$delivered" -v away="$away" 'BEGIN {
+  if (away) {
+    printf "%s in %d MiB, upstream away: %d events in %.2f s (%.2f M events/s); RSS idle %.1f MiB, after %.1f MiB; cgroup peak %.1f MiB\n", name, limit, events, intake / 1e9, events / (intake / 1e9) / 1e6, idle / 1024, rss / 1024, peak / 1048576
+    exit
+  }
   printf "%s in %d MiB: %d events in %.2f s (%.2f M events/s), every closed window delivered after %.2f s (%d results); RSS idle %.1f MiB, after %.1f MiB; cgroup peak %.1f MiB\n", name, limit, events, intake / 1e9, events / (intake / 1e9) / 1e6, done_ns / 1e9, delivered, idle / 1024, rss / 1024, peak / 1048576
 }'
