@@ -7,6 +7,7 @@ import Hummingbird
 import NIOCore
 import Sluice
 import SluiceCommandCore
+import SluiceEdgeCommand
 import SluiceOps
 import SluiceWorkload
 
@@ -98,7 +99,7 @@ struct BenchEdgeCommand: ParsableCommand {
             collector.reset()
             let agent = Process()
             // `sluice-edge` is the verb alone; any other binary is `sluice` and takes the verb's name first.
-            let verb = exe.hasSuffix("sluice-edge") ? [] : ["edge"]
+            let verb = exe.hasSuffix(EdgeCommand.standaloneBinary) ? [] : ["edge"]
             let command = ["/usr/bin/taskset", "-c", "\(cpu)", exe] + verb + ["--config", config, "--log-level", "warning"]
             if let cgroup {
                 // Joins the cgroup first, then becomes the agent (same pid).

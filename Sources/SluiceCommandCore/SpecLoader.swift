@@ -16,9 +16,7 @@ package enum SpecLoader {
             return try YAMLDecoder().decode(PipelineSpec.self, from: text)
         } catch let error as DecodingError {
             throw RuntimeError("\(path): \(describe(error))")
-        } catch let error as YamlError {
-            throw RuntimeError("\(path): \(error)")
-        } catch {
+        } catch {  // YAML syntax errors (YamlError) describe themselves with their line
             throw RuntimeError("\(path): \(error)")
         }
     }

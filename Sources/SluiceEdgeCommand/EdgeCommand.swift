@@ -11,7 +11,7 @@ import Yams
 /// with nothing else): the edge ingest agent.
 package struct EdgeCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
-        commandName: runsAlone ? "sluice-edge" : "edge",
+        commandName: runsAlone ? standaloneBinary : "edge",
         abstract: "Run the edge agent: follow an input, clean, anonymise and pre-aggregate it, spool the results on disk, forward them upstream.",
         discussion: """
             Everything is in one YAML file (see README "Edge agent"). Window state is checkpointed in state_dir, \
@@ -30,8 +30,11 @@ package struct EdgeCommand: ParsableCommand {
 
     package init() {}
 
-    /// Whether this process is the `sluice-edge` binary (the verb alone): its usage line names it.
-    static var runsAlone: Bool { CommandLine.arguments.first?.hasSuffix("sluice-edge") ?? false }
+    /// The binary that is this verb alone (`Sources/sluice-edge`): it takes no verb name first.
+    package static let standaloneBinary = "sluice-edge"
+
+    /// Whether this process is ``standaloneBinary``: its usage line names it.
+    static var runsAlone: Bool { CommandLine.arguments.first?.hasSuffix(standaloneBinary) ?? false }
 
     package func run() throws {
         let cfg = try EdgeConfigLoader.load(config)
